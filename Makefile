@@ -1,0 +1,33 @@
+# The quick start: `make up` runs the platform, `make test` runs the whole suite.
+SHELL := /bin/bash
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: up down test prereqs venv bench
+
+up: prereqs venv
+	$(PYTHON) manage.py migrate --noinput -v0
+	$(PYTHON) manage.py platform_up
+
+down:
+	@if [ -x $(PYTHON) ]; then $(PYTHON) manage.py platform_down; else echo "Nothing to stop: no $(VENV)."; fi
+
+# Unit and integration tests use Django's test database; end-to-end tests start their own
+# platform instance (own ports, var dir, Redis db and container label) beside any running one.
+test: prereqs venv
+	PAAS_VAR_DIR=$(CURDIR)/var/test REDIS_URL=redis://127.0.0.1:6379/15 $(PYTHON) -m pytest $(PYTEST_ARGS)
+
+bench: prereqs venv
+	$(PYTHON) bench/push_to_live.py
+
+prereqs:
+	@scripts/prereqs
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	@python3 -m venv $(VENV)
+	@$(PYTHON) -m pip install -q --upgrade pip
+	@$(PYTHON) -m pip install -q -r requirements.txt
+	@touch $@

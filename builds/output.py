@@ -1,0 +1,66 @@
+"""A build's output as it happens: a capped Redis stream that the git push (and later the
+dashboard) follows, ended by one `end` entry that carries the outcome."""
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import django_rq
+from django.conf import settings
+
+MAX_LINES = 20000
+KEEP_SECONDS = 24 * 3600
+
+
+@dataclass(frozen=True)
+class Ending:
+    succeeded: bool
+    message: str
+
+
+def _key(build_id: int) -> str:
+    return f"paas:{settings.PAAS_INSTANCE}:build:{build_id}:output"
+
+
+def _redis():
+    return django_rq.get_connection("builds")
+
+
+class BuildOutput:
+    """Writer side: every line goes to the stream at once and to the build record at the end."""
+
+    def __init__(self, build_id: int) -> None:
+        self.key = _key(build_id)
+        self.redis = _redis()
+        self.lines: list[str] = []
+
+    def say(self, text: str) -> None:
+        for line in text.splitlines() or [""]:
+            self.lines.append(line)
+            self.redis.xadd(self.key, {"line": line}, maxlen=MAX_LINES, approximate=True)
+
+    def end(self, *, succeeded: bool, message: str) -> None:
+        self.redis.xadd(self.key, {"end": "succeeded" if succeeded else "failed", "message": message})
+        self.redis.expire(self.key, KEEP_SECONDS)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def follow(build_id: int, *, idle: float = 2.0) -> Iterator[str | Ending | None]:
+    """Yield lines as they arrive, then the Ending; yields None after each `idle` seconds of
+    silence so the caller can check that the build is still alive."""
+    redis = _redis()
+    key = _key(build_id)
+    last_id = "0-0"
+    while True:
+        batches = redis.xread({key: last_id}, block=int(idle * 1000), count=500)
+        if not batches:
+            yield None
+            continue
+        for entry_id, fields in batches[0][1]:
+            last_id = entry_id
+            fields = {k.decode(): v.decode(errors="replace") for k, v in fields.items()}
+            if "end" in fields:
+                yield Ending(succeeded=fields["end"] == "succeeded", message=fields.get("message", ""))
+                return
+            yield fields["line"]

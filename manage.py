@@ -1,0 +1,22 @@
+#!/usr/bin/env python3
+"""Django's command-line utility for the platform's control plane."""
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+# platform/ is a source root, never a package: see docs/architecture.md.
+for path in (str(ROOT), str(ROOT / "platform")):
+    if path not in sys.path:
+        sys.path.insert(0, path)
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "paas.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""The one permission policy: may this user do this to this app?
+
+Every entry point (dashboard, REST API, git, websockets, webhooks) asks here. A user outside an
+app's team must not learn that the app exists (NotFound); a member without the permission is
+Forbidden.
+"""
+import enum
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from accounts.models import Membership, Role
+
+
+class Action(enum.IntEnum):
+    """What a request does to an app; each role may do its own and everything below it."""
+
+    VIEW = 1  # apps, releases, builds, logs, metrics
+    DEPLOY = 2  # git push, rollback, config vars
+    OPERATE = 3  # scale, restart
+    MANAGE = 4  # members, create/delete apps, settings
+
+
+ROLE_GRANTS = {
+    Role.VIEWER: Action.VIEW,
+    Role.DEVELOPER: Action.DEPLOY,
+    Role.OPERATOR: Action.OPERATE,
+    Role.ADMIN: Action.MANAGE,
+}
+
+
+class Denied(Exception):
+    status = 403
+
+
+class NotFound(Denied):
+    status = 404
+
+
+class Forbidden(Denied):
+    status = 403
+
+
+def role_in_team(user: AbstractBaseUser, team_id: int) -> Role | None:
+    if not user.is_authenticated:
+        return None
+    membership = Membership.objects.filter(user=user, team_id=team_id).only("role").first()
+    return Role(membership.role) if membership else None
+
+
+def check(user: AbstractBaseUser, action: Action, *, team_id: int, what: str) -> None:
+    """Raise NotFound for outsiders and Forbidden for members whose role is too low."""
+    role = role_in_team(user, team_id)
+    if role is None:
+        raise NotFound(f"{what} not found")
+    if ROLE_GRANTS[role] < action:
+        raise Forbidden(f"your role ({role.value}) may not {action.name.lower()} {what}")
+
+
+def check_app(user: AbstractBaseUser, action: Action, app) -> None:
+    check(user, action, team_id=app.team_id, what=f"app '{app.name}'")

@@ -1,0 +1,45 @@
+"""Writes for users, teams and tokens."""
+import hashlib
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import ApiToken, Membership, Role, Team
+
+TOKEN_PREFIX = "paas_"
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def token_create(*, user: AbstractBaseUser, description: str = "") -> str:
+    """Make a new API token for the user and return it; it is never retrievable again."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    ApiToken.objects.create(user=user, digest=token_digest(token), description=description)
+    return token
+
+
+def user_for_token(token: str) -> AbstractBaseUser | None:
+    """The active user owning this token, or None."""
+    if not token:
+        return None
+    api_token = ApiToken.objects.select_related("user").filter(digest=token_digest(token)).first()
+    if api_token is None or not api_token.user.is_active:
+        return None
+    ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=timezone.now())
+    return api_token.user
+
+
+def user_get_or_create(*, username: str) -> AbstractBaseUser:
+    user, _ = get_user_model().objects.get_or_create(username=username)
+    return user
+
+
+@transaction.atomic
+def team_add_member(*, team: Team, user: AbstractBaseUser, role: str) -> Membership:
+    membership, _ = Membership.objects.update_or_create(team=team, user=user, defaults={"role": Role(role)})
+    return membership

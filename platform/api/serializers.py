@@ -1,0 +1,50 @@
+"""JSON shapes of the API's resources."""
+from django.conf import settings
+
+from applications.models import App, Release
+from builds.models import Build
+
+
+def _time(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def app_json(app: App, *, live: Release | None = None) -> dict:
+    return {
+        "name": app.name,
+        "team": app.team.name,
+        "url": f"http://{app.name}.{settings.PAAS_APPS_DOMAIN}:{settings.PAAS_ROUTER_PORT}/",
+        "git_url": f"http://{settings.PAAS_WEB_HOST}:{settings.PAAS_WEB_PORT}/git/{app.name}.git",
+        "released_version": live.version if live else None,
+        "created_at": _time(app.created_at),
+    }
+
+
+def release_json(release: Release) -> dict:
+    return {
+        "version": release.version,
+        "status": release.status,
+        "image": release.image,
+        "description": release.description,
+        "failure_reason": release.failure_reason,
+        "build": release.build_id,
+        "created_by": release.created_by.username if release.created_by else None,
+        "created_at": _time(release.created_at),
+    }
+
+
+def build_json(build: Build, *, with_output: bool = False) -> dict:
+    data = {
+        "id": build.pk,
+        "status": build.status,
+        "commit": build.commit,
+        "ref": build.ref,
+        "image": build.image,
+        "failure_reason": build.failure_reason,
+        "created_by": build.created_by.username if build.created_by else None,
+        "created_at": _time(build.created_at),
+        "finished_at": _time(build.finished_at),
+    }
+    if with_output:
+        data["output"] = build.output
+    return data

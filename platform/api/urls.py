@@ -1,0 +1,13 @@
+from django.urls import path, re_path
+
+from api import views
+from api.http import not_found
+
+urlpatterns = [
+    path("apps", views.apps),
+    path("apps/<str:app_name>", views.app_detail),
+    path("apps/<str:app_name>/builds", views.app_builds),
+    path("apps/<str:app_name>/builds/<int:build_id>", views.app_build_detail),
+    path("apps/<str:app_name>/releases", views.app_releases),
+    re_path(r"^.*$", not_found),
+]

@@ -1,0 +1,23 @@
+"""Reads for apps and releases."""
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+
+from access.policy import Action, NotFound, check_app
+from applications.models import App, Release, ReleaseStatus
+
+
+def apps_visible_to(user: AbstractBaseUser) -> QuerySet[App]:
+    return App.objects.filter(team__memberships__user=user).select_related("team").order_by("name")
+
+
+def app_for(user: AbstractBaseUser, name: str, action: Action) -> App:
+    """The app, if the user may do `action` to it; raises the policy's NotFound/Forbidden."""
+    app = App.objects.select_related("team").filter(name=name).first()
+    if app is None:
+        raise NotFound(f"app '{name}' not found")
+    check_app(user, action, app)
+    return app
+
+
+def live_release(app: App) -> Release | None:
+    return Release.objects.filter(app=app, status=ReleaseStatus.LIVE).order_by("-version").first()

@@ -1,0 +1,161 @@
+"""Start, stop and wait for the platform's own processes: web server, build workers, router.
+
+Each runs in its own session with a pid file under var/run and a log under var/log, so
+`make up` is idempotent and `make down` stops exactly what it started. App containers are not
+ours to stop here: they keep serving while the control plane restarts.
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import django_rq
+from django.conf import settings
+from rq.worker import Worker
+
+from applications.rollout import restore_routes
+from router import nginx
+
+
+class StartFailed(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    command: list[str]
+    ready: Callable[[], bool]
+
+
+def _worker_name(index: int) -> str:
+    return f"paas-{settings.PAAS_INSTANCE}-worker-{index}"
+
+
+def _web_ready() -> bool:
+    url = f"http://{settings.PAAS_WEB_HOST}:{settings.PAAS_WEB_PORT}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (OSError, urllib.error.URLError):
+        return False
+
+
+def _worker_ready(name: str) -> Callable[[], bool]:
+    def ready() -> bool:
+        workers = Worker.all(connection=django_rq.get_connection("builds"))
+        return any(worker.name == name for worker in workers)
+
+    return ready
+
+
+def services() -> list[Service]:
+    python = sys.executable
+    manage = str(Path(settings.ROOT_DIR) / "manage.py")
+    web = Service(
+        "web",
+        [
+            python, "-m", "uvicorn", "paas.asgi:application",
+            "--host", settings.PAAS_WEB_HOST, "--port", str(settings.PAAS_WEB_PORT),
+            "--no-access-log", "--timeout-graceful-shutdown", "5",
+        ],
+        _web_ready,
+    )
+    workers = [
+        Service(f"worker-{i}", [python, manage, "rqworker", "builds", "--name", _worker_name(i)], _worker_ready(_worker_name(i)))
+        for i in range(1, settings.PAAS_WORKERS + 1)
+    ]
+    return [web, *workers]
+
+
+def _pid_file(name: str) -> Path:
+    return Path(settings.PAAS_RUN_DIR) / f"{name}.pid"
+
+
+def running_pid(name: str) -> int | None:
+    try:
+        pid = int(_pid_file(name).read_text())
+        os.kill(pid, 0)
+        return pid
+    except (OSError, ValueError):
+        return None
+
+
+def _child_env() -> dict[str, str]:
+    root = str(settings.ROOT_DIR)
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([root, str(Path(root) / "platform")]),
+        "DJANGO_SETTINGS_MODULE": "paas.settings",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def _spawn(service: Service) -> None:
+    log_dir = Path(settings.PAAS_LOG_DIR)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    Path(settings.PAAS_RUN_DIR).mkdir(parents=True, exist_ok=True)
+    with open(log_dir / f"{service.name}.log", "ab") as log:
+        process = subprocess.Popen(
+            service.command,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=settings.ROOT_DIR,
+            env=_child_env(),
+            start_new_session=True,
+        )
+    _pid_file(service.name).write_text(str(process.pid))
+
+
+def _wait(service: Service, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if service.ready():
+            return
+        if running_pid(service.name) is None:
+            break
+        time.sleep(0.2)
+    log = Path(settings.PAAS_LOG_DIR) / f"{service.name}.log"
+    tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:]) if log.exists() else ""
+    raise StartFailed(f"{service.name} did not become ready (log: {log}):\n{tail}")
+
+
+def start_all(say: Callable[[str], None], timeout: float = 60) -> None:
+    restore_routes()
+    nginx.start()
+    say(f"router     listening on {settings.PAAS_ROUTER_HOST}:{settings.PAAS_ROUTER_PORT}")
+    todo = services()
+    for service in todo:
+        if running_pid(service.name) is None:
+            _spawn(service)
+    for service in todo:
+        _wait(service, timeout)
+        say(f"{service.name:<10} running (pid {running_pid(service.name)})")
+
+
+def stop_all(say: Callable[[str], None], timeout: float = 15) -> None:
+    names = [service.name for service in services()]
+    # Stop any worker beyond the configured count too (PAAS_WORKERS may have shrunk).
+    names += [p.stem for p in Path(settings.PAAS_RUN_DIR).glob("worker-*.pid") if p.stem not in names]
+    for name in names:
+        pid = running_pid(name)
+        if pid is not None:
+            os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for name in names:
+        while running_pid(name) is not None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        pid = running_pid(name)
+        if pid is not None:
+            os.killpg(pid, signal.SIGKILL)
+        _pid_file(name).unlink(missing_ok=True)
+        say(f"{name:<10} stopped")
+    nginx.stop()
+    say("router     stopped")

@@ -1,0 +1,154 @@
+"""Settings for the control plane.
+
+Everything a deployment changes comes from the environment (PAAS_*, DATABASE_URL, REDIS_URL);
+the defaults give a single-host install under ./var that `make up` can start with no setup.
+"""
+import os
+import secrets as _secrets
+from pathlib import Path
+
+import dj_database_url
+
+ROOT_DIR = Path(__file__).resolve().parents[2]
+VAR_DIR = Path(os.environ.get("PAAS_VAR_DIR", ROOT_DIR / "var")).resolve()
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _env_float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+def _secret_key() -> str:
+    """A per-install key kept under var/, so restarts keep sessions valid."""
+    if os.environ.get("DJANGO_SECRET_KEY"):
+        return os.environ["DJANGO_SECRET_KEY"]
+    key_file = VAR_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(_secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1"
+ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "django_rq",
+    "accounts",
+    "applications",
+    "runtime",
+    "router",
+    "api",
+    "dashboard",
+    "controlplane",
+    "builds",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "paas.urls"
+ASGI_APPLICATION = "paas.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [ROOT_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# SQLite by default. The web server, the git hooks and the workers write concurrently, so wait
+# for locks instead of failing, and take the write lock at the start of each transaction
+# (IMMEDIATE) so two writers never deadlock upgrading read locks.
+DATABASES = {
+    "default": dj_database_url.config(default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}", conn_max_age=0)
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_PASSWORD_VALIDATORS = []
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+STATIC_URL = "static/"
+STATICFILES_DIRS = [ROOT_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "static"
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
+
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+RQ_QUEUES = {"builds": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": "paas:channels:"},
+    }
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("PAAS_LOG_LEVEL", "INFO")},
+}
+
+# --- The platform's own tunables -------------------------------------------------------------
+# Containers, networks and images this install creates carry this label value, so two installs
+# (or a test run beside a real install) on one engine never touch each other's containers.
+PAAS_INSTANCE = os.environ.get("PAAS_INSTANCE", "default")
+PAAS_WEB_HOST = os.environ.get("PAAS_WEB_HOST", "127.0.0.1")
+PAAS_WEB_PORT = _env_int("PAAS_WEB_PORT", 8000)
+PAAS_WORKERS = _env_int("PAAS_WORKERS", 2)
+PAAS_ROUTER_HOST = os.environ.get("PAAS_ROUTER_HOST", "127.0.0.1")
+PAAS_ROUTER_PORT = _env_int("PAAS_ROUTER_PORT", 8080)
+PAAS_APPS_DOMAIN = os.environ.get("PAAS_APPS_DOMAIN", "localhost")
+PAAS_NGINX_BINARY = os.environ.get("PAAS_NGINX_BINARY", "/usr/sbin/nginx")
+PAAS_GIT_DIR = VAR_DIR / "git"
+PAAS_BUILD_DIR = VAR_DIR / "builds"
+PAAS_ROUTER_DIR = VAR_DIR / "router"
+PAAS_RUN_DIR = VAR_DIR / "run"
+PAAS_LOG_DIR = VAR_DIR / "log"
+# The port app containers listen on inside the container ($PORT), as on Dokku.
+PAAS_CONTAINER_PORT = _env_int("PAAS_CONTAINER_PORT", 5000)
+# Health check of a new release: how long a web container has to answer on $PORT.
+PAAS_CHECK_TIMEOUT = _env_float("PAAS_CHECK_TIMEOUT", 60)
+# How long the previous release keeps running after the router switched away from it, so
+# requests already in flight (and nginx workers still on the old config) finish.
+PAAS_DRAIN_SECONDS = _env_float("PAAS_DRAIN_SECONDS", 10)
+PAAS_STOP_TIMEOUT = _env_int("PAAS_STOP_TIMEOUT", 10)
+# A push gives up waiting for its build after this long (the build itself is cancelled too).
+PAAS_BUILD_TIMEOUT = _env_int("PAAS_BUILD_TIMEOUT", 1800)

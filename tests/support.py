@@ -1,0 +1,211 @@
+"""Shared test helpers: real prerequisites, the local base image, a platform instance, git."""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BASE_IMAGE = "paas-test/busybox:1"
+
+
+def require(what: str, available: bool, hint: str) -> None:
+    """Missing Docker, Redis or nginx fails the run under CI=true and skips elsewhere."""
+    if available:
+        return
+    message = f"{what} is not available: {hint}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def docker_available() -> bool:
+    return subprocess.run(["docker", "info"], capture_output=True).returncode == 0 if shutil.which("docker") else False
+
+
+def redis_available(host: str = "127.0.0.1", port: int = 6379) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1) as conn:
+            conn.sendall(b"PING\r\n")
+            return conn.recv(7) == b"+PONG\r\n"
+    except OSError:
+        return False
+
+
+def nginx_available() -> bool:
+    return Path("/usr/sbin/nginx").exists()
+
+
+def ensure_base_image() -> str:
+    """A tiny local base image (busybox-static), imported once per machine: no registry here."""
+    if subprocess.run(["docker", "image", "inspect", BASE_IMAGE], capture_output=True).returncode == 0:
+        return BASE_IMAGE
+    busybox = Path("/bin/busybox")
+    require("busybox-static", busybox.exists(), "apt-get install busybox-static (make test does)")
+    with tempfile.TemporaryDirectory() as rootfs:
+        root = Path(rootfs)
+        for directory in ("bin", "tmp", "www"):
+            (root / directory).mkdir()
+        shutil.copy(busybox, root / "bin" / "busybox")
+        applets = subprocess.run([str(busybox), "--list"], capture_output=True, text=True, check=True).stdout.split()
+        for applet in applets:
+            if applet != "busybox":
+                (root / "bin" / applet).symlink_to("busybox")
+        tar = subprocess.Popen(["tar", "-C", rootfs, "-c", "."], stdout=subprocess.PIPE)
+        subprocess.run(["docker", "import", "-", BASE_IMAGE], stdin=tar.stdout, check=True, capture_output=True)
+        tar.wait()
+    return BASE_IMAGE
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Platform:
+    """A running platform instance started by the tests, with its own ports and var dir."""
+
+    env: dict[str, str]
+    var_dir: Path
+    web_url: str
+    router_port: int
+    admin_token: str
+    instance: str
+    _apps: list[str] = field(default_factory=list)
+
+    def manage(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), *args], env=self.env, capture_output=True, text=True, timeout=120
+        )
+
+    def create_token(self, username: str) -> str:
+        result = self.manage("create_token", username)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip().splitlines()[-1]
+
+    def api(self, method: str, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, object]:
+        request = urllib.request.Request(
+            self.web_url + path,
+            method=method,
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={"Authorization": f"Bearer {token or self.admin_token}", "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+    def new_app(self) -> str:
+        name = f"t{uuid.uuid4().hex[:10]}"
+        status, body = self.api("POST", "/api/apps", {"name": name})
+        assert status == 201, body
+        return name
+
+    def git_url(self, app: str, token: str | None = None) -> str:
+        host = self.web_url.removeprefix("http://")
+        return f"http://git:{token or self.admin_token}@{host}/git/{app}.git"
+
+    def get(self, app: str, path: str = "/") -> tuple[int, str]:
+        """Request through the router, as a browser would with app.localhost."""
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.router_port}{path}", headers={"Host": f"{app}.localhost"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+
+def start_platform(tmp: Path) -> Platform:
+    instance = f"t{uuid.uuid4().hex[:8]}"
+    web_port, router_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "PAAS_VAR_DIR": str(tmp / "var"),
+        "PAAS_INSTANCE": instance,
+        "PAAS_WEB_PORT": str(web_port),
+        "PAAS_ROUTER_PORT": str(router_port),
+        "REDIS_URL": "redis://127.0.0.1:6379/14",
+        "PAAS_DRAIN_SECONDS": "1",
+        "PAAS_STOP_TIMEOUT": "2",
+        "PAAS_CHECK_TIMEOUT": "20",
+    }
+    env.pop("DATABASE_URL", None)
+    platform = Platform(env, tmp / "var", f"http://127.0.0.1:{web_port}", router_port, "", instance)
+    for args in (("migrate", "--noinput", "-v0"), ("platform_up",)):
+        result = platform.manage(*args)
+        assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    platform.admin_token = (platform.var_dir / "admin.token").read_text().strip()
+    return platform
+
+
+def stop_platform(platform: Platform) -> None:
+    platform.manage("platform_down")
+    label = f"label=io.paas.instance={platform.instance}"
+    ids = subprocess.run(["docker", "ps", "-aq", "--filter", label], capture_output=True, text=True).stdout.split()
+    if ids:
+        subprocess.run(["docker", "rm", "-f", *ids], capture_output=True)
+    images = subprocess.run(
+        ["docker", "images", "-q", "--filter", f"reference=paas-{platform.instance}/*"], capture_output=True, text=True
+    ).stdout.split()
+    if images:
+        subprocess.run(["docker", "rmi", "-f", *set(images)], capture_output=True)
+
+
+@dataclass
+class Push:
+    returncode: int
+    output: str
+
+
+def git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    result = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    if check:
+        assert result.returncode == 0, f"git {' '.join(args)}:\n{result.stdout}{result.stderr}"
+    return result
+
+
+class SourceTree:
+    """A local git repository holding a small app to push."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.mkdir(parents=True, exist_ok=True)
+        git(path, "init", "-q", "-b", "main")
+
+    def write(self, files: dict[str, str]) -> "SourceTree":
+        for name, text in files.items():
+            (self.path / name).write_text(text)
+        return self
+
+    def commit(self, message: str = "change") -> str:
+        git(self.path, "add", "-A")
+        git(self.path, "commit", "-q", "--allow-empty", "-m", message)
+        return git(self.path, "rev-parse", "HEAD").stdout.strip()
+
+    def push(self, url: str, *refspec: str) -> Push:
+        result = git(self.path, "push", url, *(refspec or ("main",)), check=False)
+        return Push(result.returncode, result.stdout + result.stderr)
+
+
+def static_site(text: str, base: str = BASE_IMAGE) -> dict[str, str]:
+    """A Dockerfile app: busybox httpd serving index.html on $PORT."""
+    return {
+        "Dockerfile": f"FROM {base}\nCOPY index.html /www/\nCMD exec httpd -f -p $PORT -h /www\n",
+        "index.html": text,
+    }
