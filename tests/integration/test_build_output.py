@@ -1,0 +1,32 @@
+import itertools
+import threading
+import time
+
+from builds.output import BuildOutput, Ending, follow
+
+
+def test_a_follower_gets_history_then_live_lines_then_the_outcome(redis_server, settings):
+    settings.PAAS_INSTANCE = f"it{time.monotonic_ns()}"
+    out = BuildOutput(7)
+    out.say("Step 1/2 : FROM base")
+
+    def rest():
+        time.sleep(0.2)
+        out.say("Step 2/2 : COPY . /\nSuccessfully built abc")
+        out.end(succeeded=True, message="Released v1")
+
+    threading.Thread(target=rest).start()
+    seen = [item for item in itertools.islice(follow(7, idle=0.1), 50) if item is not None]
+
+    assert seen == [
+        "Step 1/2 : FROM base",
+        "Step 2/2 : COPY . /",
+        "Successfully built abc",
+        Ending(succeeded=True, message="Released v1"),
+    ]
+    assert out.text.splitlines() == seen[:3]
+
+
+def test_a_silent_build_yields_none_so_the_follower_can_check_on_it(redis_server, settings):
+    settings.PAAS_INSTANCE = f"it{time.monotonic_ns()}"
+    assert next(follow(8, idle=0.05)) is None
