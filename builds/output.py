@@ -21,7 +21,7 @@ def _key(build_id: int) -> str:
 
 
 def _redis():
-    return django_rq.get_connection("builds")
+    return django_rq.get_connection(settings.PAAS_BUILD_QUEUE)
 
 
 class BuildOutput:

@@ -30,7 +30,7 @@ def _archive(app: App, commit: str) -> Callable[[Path], None]:
 
 def _job_gone(job_id: str) -> str | None:
     """Why the build's job can no longer produce output, or None while it may."""
-    connection = django_rq.get_connection("builds")
+    connection = django_rq.get_connection(settings.PAAS_BUILD_QUEUE)
     try:
         job = Job.fetch(job_id, connection=connection)
     except Exception:
@@ -44,7 +44,7 @@ def _job_gone(job_id: str) -> str | None:
 def receive_push(*, app_name: str, user_id: int, commit: str, ref: str, say: Callable[[str], None]) -> Ending:
     app = App.objects.get(name=app_name)
     user = get_user_model().objects.get(pk=user_id)
-    queue = django_rq.get_queue("builds")
+    queue = django_rq.get_queue(settings.PAAS_BUILD_QUEUE)
     if not Worker.all(queue=queue):
         return Ending(False, "no build worker is running on this platform; start it with `make up`")
 

@@ -37,7 +37,7 @@ def build_create(*, app: App, user, commit: str, ref: str, write_source: Callabl
         build = Build.objects.create(app=app, created_by=user, commit=commit, ref=ref)
         write_source(source_path(build.pk))
         transaction.on_commit(
-            lambda: django_rq.get_queue("builds").enqueue(
+            lambda: django_rq.get_queue(settings.PAAS_BUILD_QUEUE).enqueue(
                 "builds.jobs.run_build", build.pk, job_id=build_job_id(build.pk), job_timeout=settings.PAAS_BUILD_TIMEOUT
             )
         )

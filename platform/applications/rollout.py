@@ -29,7 +29,7 @@ class RolloutFailed(Exception):
 @contextmanager
 def app_rollout_lock(app: App):
     """One rollout per app at a time, across all workers."""
-    lock = django_rq.get_connection("builds").lock(
+    lock = django_rq.get_connection(settings.PAAS_BUILD_QUEUE).lock(
         f"paas:{settings.PAAS_INSTANCE}:rollout:{app.name}", timeout=3600, blocking_timeout=3600
     )
     if not lock.acquire():

@@ -49,7 +49,7 @@ def _web_ready() -> bool:
 
 def _worker_ready(name: str) -> Callable[[], bool]:
     def ready() -> bool:
-        workers = Worker.all(connection=django_rq.get_connection("builds"))
+        workers = Worker.all(connection=django_rq.get_connection(settings.PAAS_BUILD_QUEUE))
         return any(worker.name == name for worker in workers)
 
     return ready
@@ -68,7 +68,7 @@ def services() -> list[Service]:
         _web_ready,
     )
     workers = [
-        Service(f"worker-{i}", [python, manage, "rqworker", "builds", "--name", _worker_name(i)], _worker_ready(_worker_name(i)))
+        Service(f"worker-{i}", [python, manage, "rqworker", settings.PAAS_BUILD_QUEUE, "--name", _worker_name(i)], _worker_ready(_worker_name(i)))
         for i in range(1, settings.PAAS_WORKERS + 1)
     ]
     return [web, *workers]

@@ -111,7 +111,11 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/login/"
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-RQ_QUEUES = {"builds": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+PAAS_INSTANCE = os.environ.get("PAAS_INSTANCE", "default")
+# Named per instance: two installs (or a test run beside a real one) may share a Redis database,
+# and a worker must never take another instance's builds.
+PAAS_BUILD_QUEUE = f"paas-{PAAS_INSTANCE}-builds"
+RQ_QUEUES = {PAAS_BUILD_QUEUE: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -127,9 +131,8 @@ LOGGING = {
 }
 
 # --- The platform's own tunables -------------------------------------------------------------
-# Containers, networks and images this install creates carry this label value, so two installs
-# (or a test run beside a real install) on one engine never touch each other's containers.
-PAAS_INSTANCE = os.environ.get("PAAS_INSTANCE", "default")
+# PAAS_INSTANCE (above) labels the containers and images this install creates, and names its
+# queue and Redis keys, so two installs on one engine and one Redis never touch each other's.
 PAAS_WEB_HOST = os.environ.get("PAAS_WEB_HOST", "127.0.0.1")
 PAAS_WEB_PORT = _env_int("PAAS_WEB_PORT", 8000)
 PAAS_WORKERS = _env_int("PAAS_WORKERS", 2)

@@ -1,0 +1,155 @@
+"""Push-to-live benchmark: how long from `git push` until the new content is served?
+
+Measures a cached rebuild (only index.html changes, so the base and Dockerfile layers are
+cached and the COPY layer is rebuilt) on a throwaway platform instance, beside a floor
+measured in the same run, interleaved round by round: `docker build` + `docker run` of the
+same context (classic builder, as the platform uses) until the container answers with the
+new content. Prints per-round seconds, both medians and their ratio; the aim is a ratio
+under 2. It reports and does not assert: exit 0 either way, non-zero only if something fails.
+
+Run from the repo root:  /tmp/venvtest/bin/python bench/push_to_live.py [--runs N] [--show-push]
+(or `make bench`). Needs Docker, Redis and nginx, like the end-to-end tests.
+"""
+import argparse
+import http.client
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.support import Platform, SourceTree, ensure_base_image, start_platform, static_site, stop_platform  # noqa: E402
+
+AIM = 2.0
+POLL = 0.02  # seconds between GETs while waiting for the new content
+TIMEOUT = 60.0  # give up waiting for the new content after this long
+DOCKER_ENV = {**os.environ, "DOCKER_BUILDKIT": "0"}
+
+
+class BenchFailed(Exception):
+    pass
+
+
+def docker(*args: str) -> str:
+    result = subprocess.run(["docker", *args], env=DOCKER_ENV, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BenchFailed(f"docker {' '.join(args)} failed:\n{result.stderr.strip()}")
+    return result.stdout.strip()
+
+
+def wait_for(fetch: Callable[[], str], text: str) -> None:
+    """Poll `fetch` until its body contains `text`; connection errors just mean not yet."""
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        try:
+            if text in fetch():
+                return
+        except (OSError, http.client.HTTPException):
+            pass
+        if time.monotonic() > deadline:
+            raise BenchFailed(f"{text!r} was not served within {TIMEOUT:g}s")
+        time.sleep(POLL)
+
+
+def fetch_url(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.read().decode()
+
+
+def platform_round(platform: Platform, app: str, source: SourceTree, text: str) -> tuple[float, str]:
+    """Seconds from starting `git push` until the router serves `text`, and the push output."""
+    source.write({"index.html": text}).commit(text)
+    started = time.monotonic()
+    push = source.push(platform.git_url(app))
+    if push.returncode != 0:
+        raise BenchFailed(f"git push was rejected:\n{push.output}")
+    wait_for(lambda: platform.get(app)[1], text)
+    return time.monotonic() - started, push.output
+
+
+def floor_round(context: Path, tag: str, label: str, text: str) -> float:
+    """Seconds for a direct docker build + docker run of the same context until it serves `text`."""
+    (context / "index.html").write_text(text)
+    started = time.monotonic()
+    docker("build", "-q", "--label", label, "-t", tag, str(context))
+    container = docker("run", "-d", "--label", label, "-e", "PORT=5000", "-p", "127.0.0.1::5000", tag)
+    try:
+        host, port = docker("port", container, "5000/tcp").splitlines()[0].rsplit(":", 1)
+        wait_for(lambda: fetch_url(f"http://{host}:{port}/"), text)
+        return time.monotonic() - started
+    finally:
+        subprocess.run(["docker", "rm", "-f", container], capture_output=True)
+
+
+def cleanup_floor(label: str) -> None:
+    for kind in ("ps -aq", "images -q"):
+        ids = subprocess.run(["docker", *kind.split(), "--filter", f"label={label}"], capture_output=True, text=True)
+        if ids.stdout.split():
+            command = ["rm", "-f"] if kind.startswith("ps") else ["rmi", "-f"]
+            subprocess.run(["docker", *command, *set(ids.stdout.split())], capture_output=True)
+
+
+def run(runs: int, show_push: bool, tmp: Path) -> tuple[list[float], list[float]]:
+    bench_id = uuid.uuid4().hex[:8]
+    label, tag = f"io.paas.bench={bench_id}", f"paas-bench-{bench_id}/floor"
+    base = ensure_base_image()
+    context = tmp / "floor"
+    context.mkdir()
+    (context / "Dockerfile").write_text(static_site("", base)["Dockerfile"])
+    platform = start_platform(tmp)
+    try:
+        app = platform.new_app()
+        source = SourceTree(tmp / "src").write(static_site(f"warm-up {bench_id}\n", base))
+        print(f"platform instance {platform.instance}, app {app}; warming up both caches...", flush=True)
+        platform_round(platform, app, source, f"warm-up {bench_id}\n")
+        floor_round(context, f"{tag}:warm-up", label, f"warm-up {bench_id}\n")
+        print(f"{'round':>5}  {'platform s':>10}  {'floor s':>8}", flush=True)
+        platform_times, floor_times, output = [], [], ""
+        for i in range(1, runs + 1):
+            text = f"round {i} of bench {bench_id}\n"
+            # Alternate which goes first so drift in machine load hits both alike.
+            if i % 2:
+                took, output = platform_round(platform, app, source, text)
+                floor = floor_round(context, f"{tag}:{i}", label, text)
+            else:
+                floor = floor_round(context, f"{tag}:{i}", label, text)
+                took, output = platform_round(platform, app, source, text)
+            platform_times.append(took)
+            floor_times.append(floor)
+            print(f"{i:>5}  {took:>10.2f}  {floor:>8.2f}", flush=True)
+        if show_push:
+            print("\nOutput of the last push:\n" + output.rstrip())
+        return platform_times, floor_times
+    finally:
+        stop_platform(platform)
+        cleanup_floor(label)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="timed rounds (default 5)")
+    parser.add_argument("--show-push", action="store_true", help="print the output of the last push")
+    args = parser.parse_args()
+    try:
+        with tempfile.TemporaryDirectory(prefix="paas-bench-", ignore_cleanup_errors=True) as tmp:
+            platform_times, floor_times = run(max(1, args.runs), args.show_push, Path(tmp))
+    except (BenchFailed, AssertionError) as error:
+        print(f"benchmark failed: {error}", file=sys.stderr)
+        return 1
+    median_platform, median_floor = statistics.median(platform_times), statistics.median(floor_times)
+    ratio = median_platform / median_floor
+    print(f"\nmedian push to live: {median_platform:.2f}s")
+    print(f"median floor:        {median_floor:.2f}s (docker build + docker run until it answers)")
+    print(f"ratio:               {ratio:.2f}  aim < {AIM:g}: {'met' if ratio < AIM else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
