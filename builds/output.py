@@ -36,6 +36,8 @@ class BuildOutput:
         for line in text.splitlines() or [""]:
             self.lines.append(line)
             self.redis.xadd(self.key, {"line": line}, maxlen=MAX_LINES, approximate=True)
+            if len(self.lines) == 1:
+                self.redis.expire(self.key, KEEP_SECONDS)  # even if this worker dies mid-build
 
     def end(self, *, succeeded: bool, message: str) -> None:
         self.redis.xadd(self.key, {"end": "succeeded" if succeeded else "failed", "message": message})

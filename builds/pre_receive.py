@@ -52,10 +52,10 @@ def main() -> int:
     reason = check_updates(updates)
     if reason:
         return refuse(reason)
-    _, new, ref = updates[0]
+    old, new, ref = updates[0]
     started = time.monotonic()
     outcome = receive_push(
-        app_name=os.environ["PAAS_APP"], user_id=int(os.environ["PAAS_USER_ID"]), commit=new, ref=ref, say=say
+        app_name=os.environ["PAAS_APP"], user_id=int(os.environ["PAAS_USER_ID"]), old=old, commit=new, ref=ref, say=say
     )
     if not outcome.succeeded:
         return refuse(outcome.message)

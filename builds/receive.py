@@ -7,15 +7,20 @@ import django_rq
 import git
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from redis.exceptions import LockError
+from redis.lock import Lock
 from rq.job import Job, JobStatus
 from rq.worker import Worker
 
 from applications.models import App
 from builds.output import Ending, follow
+from builds.pre_receive import ZERO
 from builds.repositories import repository_path
 from builds.services import build_create, build_job_id
 
 DEAD_JOB = {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
+# How long a successful push keeps the app's push lock for git to move the branch.
+REF_UPDATE_SECONDS = 60
 
 
 def _archive(app: App, commit: str) -> Callable[[Path], None]:
@@ -41,13 +46,63 @@ def _job_gone(job_id: str) -> str | None:
     return None
 
 
-def receive_push(*, app_name: str, user_id: int, commit: str, ref: str, say: Callable[[str], None]) -> Ending:
+def _branch_head(app: App, ref: str) -> str:
+    try:
+        return git.Repo(repository_path(app.name)).git.rev_parse("--verify", "--quiet", ref)
+    except git.GitCommandError:
+        return ZERO
+
+
+def _push_lock(app_name: str) -> Lock:
+    return django_rq.get_connection(settings.PAAS_BUILD_QUEUE).lock(
+        f"paas:{settings.PAAS_INSTANCE}:push:{app_name}",
+        timeout=settings.PAAS_BUILD_TIMEOUT + 600,
+        thread_local=False,
+    )
+
+
+def receive_push(*, app_name: str, user_id: int, old: str, commit: str, ref: str, say: Callable[[str], None]) -> Ending:
+    """Build and roll out a pushed commit, one push per app at a time.
+
+    The lock is taken with the commit as its token and, when the push succeeds, outlives this
+    hook: git moves the branch only after pre-receive exits, so post-receive releases it
+    (`release_push_lock`). Otherwise a second push could check the branch before it moved and
+    go live while git then refuses to move the branch for it."""
     app = App.objects.get(name=app_name)
     user = get_user_model().objects.get(pk=user_id)
-    queue = django_rq.get_queue(settings.PAAS_BUILD_QUEUE)
-    if not Worker.all(queue=queue):
+    if not Worker.all(queue=django_rq.get_queue(settings.PAAS_BUILD_QUEUE)):
         return Ending(False, "no build worker is running on this platform; start it with `make up`")
 
+    lock = _push_lock(app.name)
+    if not lock.acquire(blocking=False, token=commit):
+        say("-----> Waiting for another push to this app to finish")
+        if not lock.acquire(blocking_timeout=settings.PAAS_BUILD_TIMEOUT, token=commit):
+            return Ending(False, "another push to this app is still running; try again later")
+    outcome = Ending(False, "the push was interrupted")
+    try:
+        if _branch_head(app, ref) != old:
+            outcome = Ending(False, "another push updated this branch meanwhile; fetch, merge and push again")
+        else:
+            outcome = _build_and_follow(app, user, commit, ref, say)
+        return outcome
+    finally:
+        if outcome.succeeded:
+            lock.extend(REF_UPDATE_SECONDS, replace_ttl=True)  # in case post-receive never runs
+        else:
+            lock.release()
+
+
+def release_push_lock(app_name: str, commit: str) -> None:
+    """Called by post-receive once git moved the branch to `commit`."""
+    lock = _push_lock(app_name)
+    lock.local.token = commit.encode()
+    try:
+        lock.release()
+    except LockError:
+        pass  # expired already, or another push's lock
+
+
+def _build_and_follow(app: App, user, commit: str, ref: str, say: Callable[[str], None]) -> Ending:
     build = build_create(app=app, user=user, commit=commit, ref=ref, write_source=_archive(app, commit))
     job_id = build_job_id(build.pk)
     say(f"-----> Build {build.pk} queued for {app.name} ({commit[:7]})")
@@ -61,5 +116,16 @@ def receive_push(*, app_name: str, user_id: int, commit: str, ref: str, say: Cal
         if reason := _job_gone(job_id):
             return Ending(False, reason)
         if time.monotonic() > deadline:
+            _cancel_if_queued(job_id)
             return Ending(False, f"the build did not finish within {settings.PAAS_BUILD_TIMEOUT}s")
     return Ending(False, "the build output ended without an outcome")
+
+
+def _cancel_if_queued(job_id: str) -> None:
+    """A push that gave up must not go live later: drop its build if no worker took it yet."""
+    try:
+        job = Job.fetch(job_id, connection=django_rq.get_connection(settings.PAAS_BUILD_QUEUE))
+    except Exception:
+        return
+    if job.get_status(refresh=True) == JobStatus.QUEUED:
+        job.cancel()

@@ -21,22 +21,26 @@ def repository_ensure(app_name: str) -> Path:
     return path
 
 
+HOOKS = {"pre-receive": "builds.pre_receive", "post-receive": "builds.post_receive"}
+
+
 def hooks_dir() -> Path:
-    """A hooks directory whose pre-receive runs this install's Python; written when it differs."""
+    """A hooks directory whose hooks run this install's Python; rewritten only when they differ."""
     directory = Path(settings.VAR_DIR) / "git-hooks"
-    hook = directory / "pre-receive"
-    text = (
-        f"#!{sys.executable}\n"
-        "# Written by the platform (builds/repositories.py): runs builds.pre_receive for every push.\n"
-        "import sys\n"
-        f"sys.path[:0] = [{str(ROOT_DIR)!r}, {str(ROOT_DIR / 'platform')!r}]\n"
-        "from builds.pre_receive import main\n"
-        "sys.exit(main())\n"
-    )
-    if not hook.exists() or hook.read_text() != text:
-        directory.mkdir(parents=True, exist_ok=True)
-        tmp = hook.with_suffix(".tmp")
-        tmp.write_text(text)
-        tmp.chmod(0o755)
-        os.replace(tmp, hook)
+    for name, module in HOOKS.items():
+        hook = directory / name
+        text = (
+            f"#!{sys.executable}\n"
+            f"# Written by the platform (builds/repositories.py): runs {module} for every push.\n"
+            "import sys\n"
+            f"sys.path[:0] = [{str(ROOT_DIR)!r}, {str(ROOT_DIR / 'platform')!r}]\n"
+            f"from {module} import main\n"
+            "sys.exit(main())\n"
+        )
+        if not hook.exists() or hook.read_text() != text:
+            directory.mkdir(parents=True, exist_ok=True)
+            tmp = hook.with_suffix(".tmp")
+            tmp.write_text(text)
+            tmp.chmod(0o755)
+            os.replace(tmp, hook)
     return directory

@@ -1,5 +1,7 @@
 """From a pushed commit to a live release: the build record, the build, the rollout."""
 import logging
+import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,15 +34,23 @@ def build_job_id(build_id: int) -> str:
 
 def build_create(*, app: App, user, commit: str, ref: str, write_source: Callable[[Path], None]) -> Build:
     """Record the build, let `write_source(path)` store its source, and queue it."""
-    Path(settings.PAAS_BUILD_DIR).mkdir(parents=True, exist_ok=True)
-    with transaction.atomic():
-        build = Build.objects.create(app=app, created_by=user, commit=commit, ref=ref)
-        write_source(source_path(build.pk))
-        transaction.on_commit(
-            lambda: django_rq.get_queue(settings.PAAS_BUILD_QUEUE).enqueue(
-                "builds.jobs.run_build", build.pk, job_id=build_job_id(build.pk), job_timeout=settings.PAAS_BUILD_TIMEOUT
+    build_dir = Path(settings.PAAS_BUILD_DIR)
+    build_dir.mkdir(parents=True, exist_ok=True)
+    # Archive before the transaction: a big repository must not hold SQLite's write lock.
+    with tempfile.NamedTemporaryFile(dir=build_dir, suffix=".tar", delete=False) as staged:
+        staged_path = Path(staged.name)
+    try:
+        write_source(staged_path)
+        with transaction.atomic():
+            build = Build.objects.create(app=app, created_by=user, commit=commit, ref=ref)
+            os.replace(staged_path, source_path(build.pk))
+            transaction.on_commit(
+                lambda: django_rq.get_queue(settings.PAAS_BUILD_QUEUE).enqueue(
+                    "builds.jobs.run_build", build.pk, job_id=build_job_id(build.pk), job_timeout=settings.PAAS_BUILD_TIMEOUT
+                )
             )
-        )
+    finally:
+        staged_path.unlink(missing_ok=True)
     return build
 
 
@@ -50,6 +60,11 @@ def _finish(build: Build, out: BuildOutput, status: BuildStatus, reason: str = "
     build.output = out.text
     build.finished_at = timezone.now()
     build.save(update_fields=["status", "failure_reason", "output", "finished_at", "image"])
+
+
+def _keep_output(build: Build, out: BuildOutput) -> None:
+    """The build record keeps the rollout's lines too, as the push showed them."""
+    Build.objects.filter(pk=build.pk).update(output=out.text)
 
 
 def build_and_deploy(build_id: int) -> None:
@@ -89,6 +104,8 @@ def build_and_deploy(build_id: int) -> None:
         replaced = deploy(release, out.say)
     except RolloutFailed as error:
         out.say(f"Release v{release.version} failed; the previous release keeps serving.")
+        out.say(f"Deploy failed: {error}")
+        _keep_output(build, out)
         out.end(succeeded=False, message=f"Deploy failed: {error}")
         return
     except Exception:
@@ -96,6 +113,8 @@ def build_and_deploy(build_id: int) -> None:
         out.end(succeeded=False, message="Deploy failed: internal error in the platform (see its worker log)")
         raise
     url = f"http://{app.name}.{settings.PAAS_APPS_DOMAIN}:{settings.PAAS_ROUTER_PORT}/"
+    out.say(f"Released v{release.version}")
+    _keep_output(build, out)
     out.end(succeeded=True, message=f"Released v{release.version}: {url} deployed")
     # The push has its answer; the old processes drain in the background of this job.
     retire(replaced)

@@ -84,12 +84,19 @@ def deploy(release: Release, say: Say) -> list[Process]:
         previous = backend.processes(app.name)
         spec = ProcessSpec(app=app.name, release=release.version, process_type="web", index=1, image=release.image)
         say(f"Starting {spec.label} of v{release.version}")
+        started = None
         try:
             started = _start_checked(backend, spec, app, say)
             nginx.route_app(app.name, [started.address])
-        except (RolloutFailed, BackendError, nginx.RouterError) as error:
-            release_mark(release, ReleaseStatus.FAILED, str(error))
-            raise RolloutFailed(str(error)) from None
+        except BaseException as error:
+            # Whatever went wrong, the router still points at the old processes: drop the new one.
+            if started is not None:
+                backend.remove(started)
+            expected = isinstance(error, (RolloutFailed, BackendError, nginx.RouterError))
+            release_mark(release, ReleaseStatus.FAILED, str(error) if expected else f"internal error: {error!r}")
+            if expected:
+                raise RolloutFailed(str(error)) from None
+            raise
         release_go_live(release)
     return [p for p in previous if p.id != started.id]
 

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
-from access.policy import Action, check
+from access.policy import Action, NotFound, check
 from accounts.models import Team
 from applications.models import App, Release, ReleaseStatus, app_name_validator
 from paas.errors import Conflict, UserError
@@ -13,8 +13,8 @@ from paas.errors import Conflict, UserError
 def _team_for_new_app(user: AbstractBaseUser, team_name: str | None) -> Team:
     if team_name:
         team = Team.objects.filter(name=team_name).first()
-        if team is None:
-            raise UserError(f"team '{team_name}' not found")
+        if team is None:  # the same answer as for a team the user is not in: names are not leaked
+            raise NotFound(f"team '{team_name}' not found")
         return team
     teams = list(Team.objects.filter(memberships__user=user))
     if len(teams) == 1:
@@ -69,6 +69,3 @@ def release_go_live(release: Release) -> None:
         status=ReleaseStatus.RETIRED
     )
     release_mark(release, ReleaseStatus.LIVE)
-
-
-

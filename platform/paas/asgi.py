@@ -11,6 +11,8 @@ for path in (str(ROOT), str(ROOT / "platform")):
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "paas.settings")
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402
 
-application = ProtocolTypeRouter({"http": get_asgi_application()})
+# The dashboard's few assets are served by Django itself: one process, nothing to collect.
+application = ProtocolTypeRouter({"http": ASGIStaticFilesHandler(get_asgi_application())})

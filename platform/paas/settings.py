@@ -153,5 +153,6 @@ PAAS_CHECK_TIMEOUT = _env_float("PAAS_CHECK_TIMEOUT", 60)
 # requests already in flight (and nginx workers still on the old config) finish.
 PAAS_DRAIN_SECONDS = _env_float("PAAS_DRAIN_SECONDS", 10)
 PAAS_STOP_TIMEOUT = _env_int("PAAS_STOP_TIMEOUT", 10)
-# A push gives up waiting for its build after this long (the build itself is cancelled too).
+# A push gives up waiting for its build after this long (dropping it if still queued); it is
+# also the build job's own time limit once a worker takes it.
 PAAS_BUILD_TIMEOUT = _env_int("PAAS_BUILD_TIMEOUT", 1800)

@@ -1,5 +1,6 @@
 """Single-host backend on the local Docker engine."""
 import secrets
+import socket
 
 import docker
 import docker.errors
@@ -8,6 +9,13 @@ from django.conf import settings
 from runtime.backend import Backend, BackendError, Process, ProcessSpec, ProcessState
 
 LABEL = "io.paas"
+PORT_ATTEMPTS = 5
+
+
+def _free_loopback_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def docker_client() -> docker.DockerClient:
@@ -31,23 +39,32 @@ class DockerBackend(Backend):
             f"{LABEL}.process": spec.process_type,
             f"{LABEL}.index": str(spec.index),
         }
-        name = f"paas-{settings.PAAS_INSTANCE}-{spec.app}-v{spec.release}-{spec.process_type}.{spec.index}-{secrets.token_hex(3)}"
-        try:
-            container = self.client.containers.run(
-                spec.image,
-                command=spec.command,
-                name=name,
-                detach=True,
-                environment={**spec.env, "PORT": str(self.port)},
-                labels=labels,
-                ports={f"{self.port}/tcp": ("127.0.0.1", None)},
-                restart_policy={"Name": "unless-stopped"},
-            )
-            container.reload()
-        except docker.errors.ImageNotFound:
-            raise BackendError(f"image {spec.image} is not on this host") from None
-        except docker.errors.APIError as error:
-            raise BackendError(f"the engine could not start {spec.label}: {error.explanation or error}") from None
+        # A port chosen here, not by the engine: Docker gives a restarted container a new random
+        # port, which would silently break its route. Another process may grab the port between
+        # our check and Docker's bind, hence the retries.
+        for attempt in range(PORT_ATTEMPTS):
+            name = f"paas-{settings.PAAS_INSTANCE}-{spec.app}-v{spec.release}-{spec.label}-{secrets.token_hex(3)}"
+            try:
+                container = self.client.containers.run(
+                    spec.image,
+                    command=spec.command,
+                    name=name,
+                    detach=True,
+                    environment={**spec.env, "PORT": str(self.port)},
+                    labels=labels,
+                    ports={f"{self.port}/tcp": ("127.0.0.1", _free_loopback_port())},
+                    restart_policy={"Name": "unless-stopped"},
+                )
+                container.reload()
+                break
+            except docker.errors.ImageNotFound:
+                raise BackendError(f"image {spec.image} is not on this host") from None
+            except docker.errors.APIError as error:
+                explanation = str(error.explanation or error)
+                if "port is already allocated" in explanation and attempt + 1 < PORT_ATTEMPTS:
+                    self._remove_named(name)  # created, but never started
+                    continue
+                raise BackendError(f"the engine could not start {spec.label}: {explanation}") from None
         return self._process(container)
 
     def _process(self, container) -> Process:
@@ -98,6 +115,12 @@ class DockerBackend(Backend):
         try:
             container.stop(timeout=timeout)
             container.remove(force=True)
+        except docker.errors.NotFound:
+            pass
+
+    def _remove_named(self, name: str) -> None:
+        try:
+            self.client.containers.get(name).remove(force=True)
         except docker.errors.NotFound:
             pass
 
