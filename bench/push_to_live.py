@@ -1,14 +1,14 @@
 """Push-to-live benchmark: how long from `git push` until the new content is served?
 
-Measures a cached rebuild (only index.html changes, so the base and Dockerfile layers are
-cached and the COPY layer is rebuilt) on a throwaway platform instance, beside a floor
-measured in the same run, interleaved round by round: `docker build` + `docker run` of the
-same context (classic builder, as the platform uses) until the container answers with the
-new content. Prints per-round seconds, both medians and their ratio; the aim is a ratio
-under 2. It reports and does not assert: exit 0 either way, non-zero only if something fails.
+A cached rebuild (only index.html changes: the base and Dockerfile layers are cached, the COPY
+layer is rebuilt) on a throwaway platform instance, beside a floor measured in the same run and
+interleaved round by round: `docker build` (classic builder, as the platform uses) + `docker run`
+of the same context until the container serves the new content. Prints per-round seconds, both
+medians and their ratio; the aim is a ratio under 2. It reports, it does not assert: exit 0
+either way, non-zero only if something fails (a rejected push, content never served...).
 
-Run from the repo root:  /tmp/venvtest/bin/python bench/push_to_live.py [--runs N] [--show-push]
-(or `make bench`). Needs Docker, Redis and nginx, like the end-to-end tests.
+Run from the repo root (needs Docker, Redis and nginx, like the end-to-end tests):
+    make bench    (or: .venv/bin/python bench/push_to_live.py [--runs N] [--show-push])
 """
 import argparse
 import http.client
@@ -78,6 +78,7 @@ def floor_round(context: Path, tag: str, label: str, text: str) -> float:
     """Seconds for a direct docker build + docker run of the same context until it serves `text`."""
     (context / "index.html").write_text(text)
     started = time.monotonic()
+    # --label: the platform labels its builds too, which adds the same LABEL step to the build.
     docker("build", "-q", "--label", label, "-t", tag, str(context))
     container = docker("run", "-d", "--label", label, "-e", "PORT=5000", "-p", "127.0.0.1::5000", tag)
     try:
@@ -89,16 +90,15 @@ def floor_round(context: Path, tag: str, label: str, text: str) -> float:
 
 
 def cleanup_floor(label: str) -> None:
-    for kind in ("ps -aq", "images -q"):
-        ids = subprocess.run(["docker", *kind.split(), "--filter", f"label={label}"], capture_output=True, text=True)
+    for listing, remove in ((["ps", "-aq"], ["rm", "-f"]), (["images", "-q"], ["rmi", "-f"])):
+        ids = subprocess.run(["docker", *listing, "--filter", f"label={label}"], capture_output=True, text=True)
         if ids.stdout.split():
-            command = ["rm", "-f"] if kind.startswith("ps") else ["rmi", "-f"]
-            subprocess.run(["docker", *command, *set(ids.stdout.split())], capture_output=True)
+            subprocess.run(["docker", *remove, *set(ids.stdout.split())], capture_output=True)
 
 
 def run(runs: int, show_push: bool, tmp: Path) -> tuple[list[float], list[float]]:
     bench_id = uuid.uuid4().hex[:8]
-    label, tag = f"io.paas.bench={bench_id}", f"paas-bench-{bench_id}/floor"
+    label, tag = f"io.paas.bench={bench_id}", f"paas-bench-{bench_id}/floor:latest"
     base = ensure_base_image()
     context = tmp / "floor"
     context.mkdir()
@@ -109,7 +109,7 @@ def run(runs: int, show_push: bool, tmp: Path) -> tuple[list[float], list[float]
         source = SourceTree(tmp / "src").write(static_site(f"warm-up {bench_id}\n", base))
         print(f"platform instance {platform.instance}, app {app}; warming up both caches...", flush=True)
         platform_round(platform, app, source, f"warm-up {bench_id}\n")
-        floor_round(context, f"{tag}:warm-up", label, f"warm-up {bench_id}\n")
+        floor_round(context, tag, label, f"warm-up {bench_id}\n")
         print(f"{'round':>5}  {'platform s':>10}  {'floor s':>8}", flush=True)
         platform_times, floor_times, output = [], [], ""
         for i in range(1, runs + 1):
@@ -117,9 +117,9 @@ def run(runs: int, show_push: bool, tmp: Path) -> tuple[list[float], list[float]
             # Alternate which goes first so drift in machine load hits both alike.
             if i % 2:
                 took, output = platform_round(platform, app, source, text)
-                floor = floor_round(context, f"{tag}:{i}", label, text)
+                floor = floor_round(context, tag, label, text)
             else:
-                floor = floor_round(context, f"{tag}:{i}", label, text)
+                floor = floor_round(context, tag, label, text)
                 took, output = platform_round(platform, app, source, text)
             platform_times.append(took)
             floor_times.append(floor)

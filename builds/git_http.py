@@ -5,10 +5,12 @@ pushing terminal line by line. That needs an async view: Django buffers sync ite
 entirely under ASGI.
 """
 import asyncio
+import functools
 import logging
 import os
+import secrets
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -16,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from access.policy import Action, Denied
 from accounts.authentication import user_from_token_header
 from applications.selectors import app_for
+from builds.receive import release_push_lock
 from builds.repositories import hooks_dir, repository_ensure
 
 log = logging.getLogger(__name__)
@@ -55,6 +58,7 @@ def _authorize(request: HttpRequest, app_name: str, service: str):
         **os.environ,
         "PAAS_APP": app.name,
         "PAAS_USER_ID": str(user.pk),
+        "PAAS_PUSH_ID": secrets.token_hex(12),
         "GIT_PROTOCOL": request.headers.get("Git-Protocol", ""),
     }
     return repository_ensure(app.name), env
@@ -109,7 +113,9 @@ async def _write(process: asyncio.subprocess.Process, data: bytes) -> None:
     await process.stdin.drain()
 
 
-async def _stream(process: asyncio.subprocess.Process, feeder: asyncio.Task) -> AsyncIterator[bytes]:
+async def _stream(
+    process: asyncio.subprocess.Process, feeder: asyncio.Task, after: Callable[[], None] | None
+) -> AsyncIterator[bytes]:
     try:
         while chunk := await process.stdout.read(CHUNK):
             yield chunk
@@ -121,6 +127,8 @@ async def _stream(process: asyncio.subprocess.Process, feeder: asyncio.Task) -> 
             process.kill()
             await process.wait()
         feeder.cancel()
+        if after is not None:
+            await sync_to_async(after)()
 
 
 async def service_rpc(request: HttpRequest, app_name: str, service: str) -> HttpResponse:
@@ -137,6 +145,10 @@ async def service_rpc(request: HttpRequest, app_name: str, service: str) -> Http
         env=env,
     )
     feeder = asyncio.ensure_future(_feed(process, request))
-    response = StreamingHttpResponse(_stream(process, feeder), content_type=f"application/x-{service}-result")
+    after = None
+    if service == "git-receive-pack":
+        # git has moved the branch (or never will) once it exits: the app's next push may start.
+        after = functools.partial(release_push_lock, env["PAAS_APP"], env["PAAS_PUSH_ID"])
+    response = StreamingHttpResponse(_stream(process, feeder, after), content_type=f"application/x-{service}-result")
     response["Cache-Control"] = "no-cache"
     return response

@@ -1,5 +1,5 @@
 """rq jobs: they take ids and call services."""
-from builds.services import build_and_deploy
+from builds.pipeline import build_and_deploy
 
 
 def run_build(build_id: int) -> None:

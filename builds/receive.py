@@ -61,22 +61,24 @@ def _push_lock(app_name: str) -> Lock:
     )
 
 
-def receive_push(*, app_name: str, user_id: int, old: str, commit: str, ref: str, say: Callable[[str], None]) -> Ending:
+def receive_push(
+    *, app_name: str, user_id: int, push_id: str, old: str, commit: str, ref: str, say: Callable[[str], None]
+) -> Ending:
     """Build and roll out a pushed commit, one push per app at a time.
 
-    The lock is taken with the commit as its token and, when the push succeeds, outlives this
-    hook: git moves the branch only after pre-receive exits, so post-receive releases it
-    (`release_push_lock`). Otherwise a second push could check the branch before it moved and
-    go live while git then refuses to move the branch for it."""
+    The lock's token is the push's id and, when the push succeeds, the lock outlives this hook:
+    git moves the branch only after pre-receive exits, so the git endpoint releases it once
+    `git receive-pack` has exited (`release_push_lock`). Otherwise a second push could check the
+    branch before it moved and go live while git then refuses to move the branch for it."""
     app = App.objects.get(name=app_name)
     user = get_user_model().objects.get(pk=user_id)
     if not Worker.all(queue=django_rq.get_queue(settings.PAAS_BUILD_QUEUE)):
         return Ending(False, "no build worker is running on this platform; start it with `make up`")
 
     lock = _push_lock(app.name)
-    if not lock.acquire(blocking=False, token=commit):
+    if not lock.acquire(blocking=False, token=push_id):
         say("-----> Waiting for another push to this app to finish")
-        if not lock.acquire(blocking_timeout=settings.PAAS_BUILD_TIMEOUT, token=commit):
+        if not lock.acquire(blocking_timeout=settings.PAAS_BUILD_TIMEOUT, token=push_id):
             return Ending(False, "another push to this app is still running; try again later")
     outcome = Ending(False, "the push was interrupted")
     try:
@@ -87,15 +89,15 @@ def receive_push(*, app_name: str, user_id: int, old: str, commit: str, ref: str
         return outcome
     finally:
         if outcome.succeeded:
-            lock.extend(REF_UPDATE_SECONDS, replace_ttl=True)  # in case post-receive never runs
+            lock.extend(REF_UPDATE_SECONDS, replace_ttl=True)  # in case the release never comes
         else:
             lock.release()
 
 
-def release_push_lock(app_name: str, commit: str) -> None:
-    """Called by post-receive once git moved the branch to `commit`."""
+def release_push_lock(app_name: str, push_id: str) -> None:
+    """Called once the push's `git receive-pack` has exited (and so has moved the branch)."""
     lock = _push_lock(app_name)
-    lock.local.token = commit.encode()
+    lock.local.token = push_id.encode()
     try:
         lock.release()
     except LockError:

@@ -21,7 +21,7 @@ def repository_ensure(app_name: str) -> Path:
     return path
 
 
-HOOKS = {"pre-receive": "builds.pre_receive", "post-receive": "builds.post_receive"}
+HOOKS = {"pre-receive": "builds.pre_receive"}
 
 
 def hooks_dir() -> Path:
@@ -43,4 +43,7 @@ def hooks_dir() -> Path:
             tmp.write_text(text)
             tmp.chmod(0o755)
             os.replace(tmp, hook)
+    for stale in directory.iterdir():
+        if stale.name not in HOOKS:
+            stale.unlink()
     return directory

@@ -1,5 +1,4 @@
-"""From a pushed commit to a live release: the build record, the build, the rollout."""
-import logging
+"""Writes for builds; light enough for the git hook to import (no Docker SDK)."""
 import os
 import tempfile
 from collections.abc import Callable
@@ -8,16 +7,9 @@ from pathlib import Path
 import django_rq
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from applications.models import App
-from applications.rollout import RolloutFailed, deploy, retire
-from applications.services import release_create
-from builds import docker_builder
-from builds.models import Build, BuildStatus
-from builds.output import BuildOutput
-
-log = logging.getLogger(__name__)
+from builds.models import Build
 
 
 def source_path(build_id: int) -> Path:
@@ -52,69 +44,3 @@ def build_create(*, app: App, user, commit: str, ref: str, write_source: Callabl
     finally:
         staged_path.unlink(missing_ok=True)
     return build
-
-
-def _finish(build: Build, out: BuildOutput, status: BuildStatus, reason: str = "") -> None:
-    build.status = status
-    build.failure_reason = reason
-    build.output = out.text
-    build.finished_at = timezone.now()
-    build.save(update_fields=["status", "failure_reason", "output", "finished_at", "image"])
-
-
-def _keep_output(build: Build, out: BuildOutput) -> None:
-    """The build record keeps the rollout's lines too, as the push showed them."""
-    Build.objects.filter(pk=build.pk).update(output=out.text)
-
-
-def build_and_deploy(build_id: int) -> None:
-    build = Build.objects.select_related("app", "created_by").get(pk=build_id)
-    app = build.app
-    out = BuildOutput(build.pk)
-    context = source_path(build.pk)
-    Build.objects.filter(pk=build.pk).update(status=BuildStatus.BUILDING)
-    try:
-        if not docker_builder.has_dockerfile(context):
-            raise docker_builder.BuildFailed(
-                "no Dockerfile at the root of the pushed commit; add one (buildpack builds are not supported yet)"
-            )
-        out.say(f"-----> Building {app.name} from {build.commit[:7]} with its Dockerfile")
-        build.image = image_tag(app, build)
-        docker_builder.build_image(context=context, tag=build.image, say=out.say)
-    except docker_builder.BuildFailed as error:
-        build.image = ""
-        _finish(build, out, BuildStatus.FAILED, str(error))
-        out.end(succeeded=False, message=f"Build failed: {error}")
-        return
-    except Exception as error:
-        log.exception("build %s crashed", build.pk)
-        build.image = ""
-        _finish(build, out, BuildStatus.FAILED, f"internal error: {error}")
-        out.end(succeeded=False, message="Build failed: internal error in the platform (see its worker log)")
-        raise
-    finally:
-        context.unlink(missing_ok=True)
-    _finish(build, out, BuildStatus.SUCCEEDED)
-
-    release = release_create(
-        app=app, image=build.image, build=build, user=build.created_by, description=f"Deploy {build.commit[:7]}"
-    )
-    out.say(f"-----> Releasing v{release.version}")
-    try:
-        replaced = deploy(release, out.say)
-    except RolloutFailed as error:
-        out.say(f"Release v{release.version} failed; the previous release keeps serving.")
-        out.say(f"Deploy failed: {error}")
-        _keep_output(build, out)
-        out.end(succeeded=False, message=f"Deploy failed: {error}")
-        return
-    except Exception:
-        log.exception("rollout of %s v%s crashed", app.name, release.version)
-        out.end(succeeded=False, message="Deploy failed: internal error in the platform (see its worker log)")
-        raise
-    url = f"http://{app.name}.{settings.PAAS_APPS_DOMAIN}:{settings.PAAS_ROUTER_PORT}/"
-    out.say(f"Released v{release.version}")
-    _keep_output(build, out)
-    out.end(succeeded=True, message=f"Released v{release.version}: {url} deployed")
-    # The push has its answer; the old processes drain in the background of this job.
-    retire(replaced)
