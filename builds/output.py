@@ -24,6 +24,11 @@ def _redis():
     return django_rq.get_connection(settings.PAAS_BUILD_QUEUE)
 
 
+def discard(build_id: int) -> None:
+    """Drop what an earlier install (a fresh database, the same Redis) left under this build id."""
+    _redis().delete(_key(build_id))
+
+
 class BuildOutput:
     """Writer side: every line goes to the stream at once and to the build record at the end."""
 

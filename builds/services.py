@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 
 from applications.models import App
+from builds import output
 from builds.models import Build
 
 
@@ -24,6 +25,13 @@ def build_job_id(build_id: int) -> str:
     return f"paas-{settings.PAAS_INSTANCE}-build-{build_id}"
 
 
+def _enqueue(build_id: int) -> None:
+    output.discard(build_id)
+    django_rq.get_queue(settings.PAAS_BUILD_QUEUE).enqueue(
+        "builds.jobs.run_build", build_id, job_id=build_job_id(build_id), job_timeout=settings.PAAS_BUILD_TIMEOUT
+    )
+
+
 def build_create(*, app: App, user, commit: str, ref: str, write_source: Callable[[Path], None]) -> Build:
     """Record the build, let `write_source(path)` store its source, and queue it."""
     build_dir = Path(settings.PAAS_BUILD_DIR)
@@ -36,11 +44,7 @@ def build_create(*, app: App, user, commit: str, ref: str, write_source: Callabl
         with transaction.atomic():
             build = Build.objects.create(app=app, created_by=user, commit=commit, ref=ref)
             os.replace(staged_path, source_path(build.pk))
-            transaction.on_commit(
-                lambda: django_rq.get_queue(settings.PAAS_BUILD_QUEUE).enqueue(
-                    "builds.jobs.run_build", build.pk, job_id=build_job_id(build.pk), job_timeout=settings.PAAS_BUILD_TIMEOUT
-                )
-            )
+            transaction.on_commit(lambda: _enqueue(build.pk))
     finally:
         staged_path.unlink(missing_ok=True)
     return build

@@ -2,7 +2,7 @@ import itertools
 import threading
 import time
 
-from builds.output import BuildOutput, Ending, follow
+from builds.output import BuildOutput, Ending, discard, follow
 
 
 def test_a_follower_gets_history_then_live_lines_then_the_outcome(redis_server, settings):
@@ -30,3 +30,14 @@ def test_a_follower_gets_history_then_live_lines_then_the_outcome(redis_server, 
 def test_a_silent_build_yields_none_so_the_follower_can_check_on_it(redis_server, settings):
     settings.PAAS_INSTANCE = f"it{time.monotonic_ns()}"
     assert next(follow(8, idle=0.05)) is None
+
+
+def test_a_new_build_never_sees_an_earlier_installs_output_under_its_id(redis_server, settings):
+    settings.PAAS_INSTANCE = f"it{time.monotonic_ns()}"
+    stale = BuildOutput(1)  # what a previous install with a fresh database left in Redis
+    stale.say("old app's line")
+    stale.end(succeeded=True, message="Released v9 of another app")
+
+    discard(1)
+
+    assert next(follow(1, idle=0.05)) is None  # nothing yet: the new build has not written
