@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from redis.exceptions import LockError
 from redis.lock import Lock
+from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.worker import Worker
 
@@ -38,7 +39,7 @@ def _job_gone(job_id: str) -> str | None:
     connection = django_rq.get_connection(settings.PAAS_BUILD_QUEUE)
     try:
         job = Job.fetch(job_id, connection=connection)
-    except Exception:
+    except NoSuchJobError:
         return "the build job disappeared from the queue (was Redis restarted?)"
     status = job.get_status(refresh=True)
     if status in DEAD_JOB:
@@ -127,7 +128,7 @@ def _cancel_if_queued(job_id: str) -> None:
     """A push that gave up must not go live later: drop its build if no worker took it yet."""
     try:
         job = Job.fetch(job_id, connection=django_rq.get_connection(settings.PAAS_BUILD_QUEUE))
-    except Exception:
+    except NoSuchJobError:
         return
     if job.get_status(refresh=True) == JobStatus.QUEUED:
         job.cancel()
