@@ -5,12 +5,11 @@ pushing terminal line by line. That needs an async view: Django buffers sync ite
 entirely under ASGI.
 """
 import asyncio
-import functools
 import logging
 import os
 import secrets
 import zlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -18,7 +17,8 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from access.policy import Action, Denied
 from accounts.authentication import user_from_token_header
 from applications.selectors import app_for
-from builds.receive import release_push_lock
+from builds.hook_socket import PushHookSocket
+from builds.pre_receive import SOCKET_VAR
 from builds.repositories import hooks_dir, repository_ensure
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def _unauthorized() -> HttpResponse:
 
 
 def _authorize(request: HttpRequest, app_name: str, service: str):
-    """(user, repository path, env) for this request, or an HttpResponse refusing it."""
+    """(app name, user, repository path) for this request, or an HttpResponse refusing it."""
     if service not in SERVICES:
         return _text(403, "Only git smart HTTP is supported (git-upload-pack, git-receive-pack).")
     user = user_from_token_header(request)
@@ -54,14 +54,11 @@ def _authorize(request: HttpRequest, app_name: str, service: str):
         app = app_for(user, app_name, SERVICES[service])
     except Denied as denied:
         return _text(denied.status, f"{denied}.")
-    env = {
-        **os.environ,
-        "PAAS_APP": app.name,
-        "PAAS_USER_ID": str(user.pk),
-        "PAAS_PUSH_ID": secrets.token_hex(12),
-        "GIT_PROTOCOL": request.headers.get("Git-Protocol", ""),
-    }
-    return repository_ensure(app.name), env
+    return app.name, user, repository_ensure(app.name)
+
+
+def _git_env(request: HttpRequest, **extra: str) -> dict[str, str]:
+    return {**os.environ, "GIT_PROTOCOL": request.headers.get("Git-Protocol", ""), **extra}
 
 
 def _git_command(service: str, repo, *extra: str) -> list[str]:
@@ -79,9 +76,9 @@ async def info_refs(request: HttpRequest, app_name: str) -> HttpResponse:
     authorized = await sync_to_async(_authorize)(request, app_name, service)
     if isinstance(authorized, HttpResponse):
         return authorized
-    repo, env = authorized
+    _, _, repo = authorized
     process = await asyncio.create_subprocess_exec(
-        *_git_command(service, repo, "--advertise-refs"), stdout=asyncio.subprocess.PIPE, env=env
+        *_git_command(service, repo, "--advertise-refs"), stdout=asyncio.subprocess.PIPE, env=_git_env(request)
     )
     refs, _ = await process.communicate()
     if process.returncode != 0:
@@ -114,7 +111,7 @@ async def _write(process: asyncio.subprocess.Process, data: bytes) -> None:
 
 
 async def _stream(
-    process: asyncio.subprocess.Process, feeder: asyncio.Task, after: Callable[[], None] | None
+    process: asyncio.subprocess.Process, feeder: asyncio.Task, hook: PushHookSocket | None
 ) -> AsyncIterator[bytes]:
     try:
         while chunk := await process.stdout.read(CHUNK):
@@ -127,8 +124,8 @@ async def _stream(
             process.kill()
             await process.wait()
         feeder.cancel()
-        if after is not None:
-            await sync_to_async(after)()
+        if hook is not None:
+            await hook.close()
 
 
 async def service_rpc(request: HttpRequest, app_name: str, service: str) -> HttpResponse:
@@ -137,18 +134,23 @@ async def service_rpc(request: HttpRequest, app_name: str, service: str) -> Http
     authorized = await sync_to_async(_authorize)(request, app_name, service)
     if isinstance(authorized, HttpResponse):
         return authorized
-    repo, env = authorized
-    process = await asyncio.create_subprocess_exec(
-        *_git_command(service, repo),
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        env=env,
-    )
-    feeder = asyncio.ensure_future(_feed(process, request))
-    after = None
+    app_name, user, repo = authorized
+    hook, env = None, _git_env(request)
     if service == "git-receive-pack":
-        # git has moved the branch (or never will) once it exits: the app's next push may start.
-        after = functools.partial(release_push_lock, env["PAAS_APP"], env["PAAS_PUSH_ID"])
-    response = StreamingHttpResponse(_stream(process, feeder, after), content_type=f"application/x-{service}-result")
+        hook = await PushHookSocket(app_name=app_name, user_id=user.pk, push_id=secrets.token_hex(12)).open()
+        env[SOCKET_VAR] = hook.path
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *_git_command(service, repo),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            env=env,
+        )
+    except BaseException:
+        if hook is not None:
+            await hook.close()
+        raise
+    feeder = asyncio.ensure_future(_feed(process, request))
+    response = StreamingHttpResponse(_stream(process, feeder, hook), content_type=f"application/x-{service}-result")
     response["Cache-Control"] = "no-cache"
     return response

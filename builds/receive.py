@@ -1,4 +1,4 @@
-"""What a push does once its refs are acceptable: queue the build and relay its output."""
+"""What a push does in its pre-receive step: check the refs, queue the build, relay its output."""
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +15,7 @@ from rq.worker import Worker
 
 from applications.models import App
 from builds.output import Ending, follow
-from builds.pre_receive import ZERO
+from builds.ref_updates import ZERO, check_updates, parse_updates
 from builds.repositories import repository_path
 from builds.services import build_create, build_job_id
 
@@ -24,12 +24,12 @@ DEAD_JOB = {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
 REF_UPDATE_SECONDS = 60
 
 
-def _archive(app: App, commit: str) -> Callable[[Path], None]:
-    # The hook runs with git's quarantine variables set, so the new objects are readable here.
+def _archive(app: App, commit: str, git_env: dict[str, str]) -> Callable[[Path], None]:
+    # The pushed objects are still in git's quarantine: only the hook's variables make them readable.
     def write(path: Path) -> None:
         repo = git.Repo(repository_path(app.name))
         with open(path, "wb") as out:
-            repo.git.archive(commit, format="tar", output_stream=out)
+            repo.git.archive(commit, format="tar", output_stream=out, env=git_env)
 
     return write
 
@@ -62,8 +62,38 @@ def _push_lock(app_name: str) -> Lock:
     )
 
 
+def pre_receive(
+    *, updates: str, git_env: dict[str, str], app_name: str, user_id: int, push_id: str, say: Callable[[str], None]
+) -> int:
+    """The pre-receive hook's answer: its output goes to `say`, and a non-zero code rejects the push."""
+    ref_updates = parse_updates(updates)
+    reason = check_updates(ref_updates)
+    if reason is None:
+        old, new, ref = ref_updates[0]
+        started = time.monotonic()
+        outcome = receive_push(
+            app_name=app_name, user_id=user_id, push_id=push_id, old=old, commit=new, ref=ref, git_env=git_env, say=say
+        )
+        if outcome.succeeded:
+            say(f"-----> {outcome.message} in {time.monotonic() - started:.1f}s")
+            return 0
+        reason = outcome.message
+    say("")
+    say(f" !     {reason}")
+    say("")
+    return 1
+
+
 def receive_push(
-    *, app_name: str, user_id: int, push_id: str, old: str, commit: str, ref: str, say: Callable[[str], None]
+    *,
+    app_name: str,
+    user_id: int,
+    push_id: str,
+    old: str,
+    commit: str,
+    ref: str,
+    git_env: dict[str, str],
+    say: Callable[[str], None],
 ) -> Ending:
     """Build and roll out a pushed commit, one push per app at a time.
 
@@ -86,7 +116,7 @@ def receive_push(
         if _branch_head(app, ref) != old:
             outcome = Ending(False, "another push updated this branch meanwhile; fetch, merge and push again")
         else:
-            outcome = _build_and_follow(app, user, commit, ref, say)
+            outcome = _build_and_follow(app, user, commit, ref, git_env, say)
         return outcome
     finally:
         if outcome.succeeded:
@@ -105,8 +135,10 @@ def release_push_lock(app_name: str, push_id: str) -> None:
         pass  # expired already, or another push's lock
 
 
-def _build_and_follow(app: App, user, commit: str, ref: str, say: Callable[[str], None]) -> Ending:
-    build = build_create(app=app, user=user, commit=commit, ref=ref, write_source=_archive(app, commit))
+def _build_and_follow(
+    app: App, user, commit: str, ref: str, git_env: dict[str, str], say: Callable[[str], None]
+) -> Ending:
+    build = build_create(app=app, user=user, commit=commit, ref=ref, write_source=_archive(app, commit, git_env))
     job_id = build_job_id(build.pk)
     say(f"-----> Build {build.pk} queued for {app.name} ({commit[:7]})")
     deadline = time.monotonic() + settings.PAAS_BUILD_TIMEOUT

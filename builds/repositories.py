@@ -25,12 +25,14 @@ HOOKS = {"pre-receive": "builds.pre_receive"}
 
 
 def hooks_dir() -> Path:
-    """A hooks directory whose hooks run this install's Python; rewritten only when they differ."""
+    """A hooks directory whose hooks run this install's Python; rewritten only when they differ.
+
+    The hooks need the standard library only, so Python starts isolated and without site (-IS)."""
     directory = Path(settings.VAR_DIR) / "git-hooks"
     for name, module in HOOKS.items():
         hook = directory / name
         text = (
-            f"#!{sys.executable}\n"
+            f"#!{sys.executable} -IS\n"
             f"# Written by the platform (builds/repositories.py): runs {module} for every push.\n"
             "import sys\n"
             f"sys.path[:0] = [{str(ROOT_DIR)!r}, {str(ROOT_DIR / 'platform')!r}]\n"

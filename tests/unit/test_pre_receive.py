@@ -1,6 +1,4 @@
-import io
-
-from builds.pre_receive import ZERO, check_updates, parse_updates
+from builds.ref_updates import ZERO, check_updates, parse_updates
 
 A, B = "a" * 40, "b" * 40
 
@@ -24,4 +22,4 @@ def test_deleting_the_deployed_branch_is_refused():
 
 
 def test_hook_input_is_parsed_one_update_per_line():
-    assert parse_updates(io.StringIO(f"{A} {B} refs/heads/main\n\n")) == [(A, B, "refs/heads/main")]
+    assert parse_updates(f"{A} {B} refs/heads/main\n\n") == [(A, B, "refs/heads/main")]
