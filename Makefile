@@ -4,7 +4,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: up down test prereqs venv bench
+.PHONY: up down test prereqs venv bench bench-zero-downtime bench-rollback
 
 up: prereqs venv
 	$(PYTHON) manage.py migrate --noinput -v0
@@ -20,6 +20,14 @@ test: prereqs venv
 
 bench: prereqs venv
 	$(PYTHON) bench/push_to_live.py
+	$(PYTHON) bench/zero_downtime.py
+	$(PYTHON) bench/rollback.py
+
+bench-zero-downtime: prereqs venv
+	$(PYTHON) bench/zero_downtime.py
+
+bench-rollback: prereqs venv
+	$(PYTHON) bench/rollback.py
 
 prereqs:
 	@scripts/prereqs

@@ -29,6 +29,15 @@ def has_dockerfile(context: Path) -> bool:
         return any(name in ("Dockerfile", "./Dockerfile") for name in tar.getnames())
 
 
+def read_root_file(context: Path, name: str, limit: int = 64 * 1024) -> str | None:
+    """A small text file at the root of the build context (the Procfile), or None."""
+    with tarfile.open(context) as tar:
+        for member in tar.getmembers():
+            if member.name in (name, f"./{name}") and member.isfile() and member.size <= limit:
+                return tar.extractfile(member).read().decode(errors="replace")
+    return None
+
+
 def build_image(*, context: Path, tag: str, say: Callable[[str], None]) -> str:
     """Build the tar build context into `tag`; return the image id."""
     client = docker_client()

@@ -4,7 +4,9 @@ import logging
 from django.conf import settings
 from django.utils import timezone
 
-from applications.rollout import RolloutFailed, deploy, retire
+from applications.procfile import ProcfileError, process_types_for
+from applications.rollout import RolloutFailed, deploy
+from applications.selectors import live_release
 from applications.services import release_create
 from builds import docker_builder
 from builds.models import Build, BuildStatus
@@ -38,6 +40,10 @@ def build_and_deploy(build_id: int) -> None:
             raise docker_builder.BuildFailed(
                 "no Dockerfile at the root of the pushed commit; add one (buildpack builds are not supported yet)"
             )
+        try:
+            process_types = process_types_for(docker_builder.read_root_file(context, "Procfile"))
+        except ProcfileError as error:
+            raise docker_builder.BuildFailed(str(error)) from None
         out.say(f"-----> Building {app.name} from {build.commit[:7]} with its Dockerfile")
         build.image = image_tag(app, build)
         docker_builder.build_image(context=context, tag=build.image, say=out.say)
@@ -57,11 +63,17 @@ def build_and_deploy(build_id: int) -> None:
     _finish(build, out, BuildStatus.SUCCEEDED)
 
     release = release_create(
-        app=app, image=build.image, build=build, user=build.created_by, description=f"Deploy {build.commit[:7]}"
+        app=app,
+        image=build.image,
+        process_types=process_types,
+        build=build,
+        user=build.created_by,
+        description=f"Deploy {build.commit[:7]}",
     )
-    out.say(f"-----> Releasing v{release.version}")
+    types = ", ".join(sorted(process_types))
+    out.say(f"-----> Releasing v{release.version} (process types: {types})")
     try:
-        replaced = deploy(release, out.say)
+        went_live = deploy(release, out.say)
     except RolloutFailed as error:
         out.say(f"Release v{release.version} failed; the previous release keeps serving.")
         out.say(f"Deploy failed: {error}")
@@ -73,8 +85,14 @@ def build_and_deploy(build_id: int) -> None:
         out.end(succeeded=False, message="Deploy failed: internal error in the platform (see its worker log)")
         raise
     url = f"http://{app.name}.{settings.PAAS_APPS_DOMAIN}:{settings.PAAS_ROUTER_PORT}/"
+    if not went_live:
+        _keep_output(build, out)
+        live = live_release(app)
+        if live is not None and live.image == release.image:
+            out.end(succeeded=True, message=f"Released as part of v{live.version} (it went live first): {url}")
+        else:
+            out.end(succeeded=False, message=f"v{release.version} was superseded by a newer release; push again to deploy this commit")
+        return
     out.say(f"Released v{release.version}")
     _keep_output(build, out)
     out.end(succeeded=True, message=f"Released v{release.version}: {url} deployed")
-    # The push has its answer; the old processes drain in the background of this job.
-    retire(replaced)

@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -129,6 +130,38 @@ class Platform:
             return error.code, error.read().decode()
 
 
+    def wait_for(self, what: str, predicate, timeout: float = 60):
+        """Poll `predicate` until it returns something truthy; fail naming `what` after `timeout`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            result = predicate()
+            if result:
+                return result
+            assert time.monotonic() < deadline, f"timed out after {timeout:g}s waiting for {what}"
+            time.sleep(0.2)
+
+    def release(self, app: str, version: int) -> dict:
+        status, body = self.api("GET", f"/api/apps/{app}/releases/{version}")
+        assert status == 200, body
+        return body
+
+    def wait_release(self, app: str, version: int, timeout: float = 90) -> dict:
+        """The release once its rollout has finished (live, failed or retired)."""
+        return self.wait_for(
+            f"v{version} of {app} to finish rolling out",
+            lambda: (r := self.release(app, version))["status"] not in ("pending", "deploying") and r,
+            timeout,
+        )
+
+    def containers(self, app: str, *, process_type: str | None = None) -> list[str]:
+        """Ids of the app's running containers (optionally of one process type)."""
+        filters = ["--filter", f"label=io.paas.instance={self.instance}", "--filter", f"label=io.paas.app={app}"]
+        if process_type:
+            filters += ["--filter", f"label=io.paas.process={process_type}"]
+        result = subprocess.run(["docker", "ps", "-q", *filters], capture_output=True, text=True, check=True)
+        return result.stdout.split()
+
+
 def start_platform(tmp: Path) -> Platform:
     instance = f"t{uuid.uuid4().hex[:8]}"
     web_port, router_port = free_port(), free_port()
@@ -141,7 +174,10 @@ def start_platform(tmp: Path) -> Platform:
         "REDIS_URL": "redis://127.0.0.1:6379/14",
         "PAAS_DRAIN_SECONDS": "1",
         "PAAS_STOP_TIMEOUT": "2",
-        "PAAS_CHECK_TIMEOUT": "20",
+        "PAAS_CHECK_TIMEOUT": "2",
+        "PAAS_CHECK_ATTEMPTS": "40",
+        "PAAS_CHECK_INTERVAL": "0.25",
+        "PAAS_RECONCILE_INTERVAL": "0.5",
     }
     env.pop("DATABASE_URL", None)
     platform = Platform(env, tmp / "var", f"http://127.0.0.1:{web_port}", router_port, "", instance)

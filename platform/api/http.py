@@ -17,15 +17,16 @@ def error(status: int, message: str, **extra) -> JsonResponse:
     return JsonResponse({"error": message, **extra}, status=status)
 
 
-def json_body(request: HttpRequest) -> dict:
+def json_body(request: HttpRequest, kind: type = dict):
+    """The request's JSON body, which must be a `kind` (an object, or a list)."""
     if not request.body:
-        return {}
+        return kind()
     try:
         body = json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
         raise UserError("the request body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise UserError("the request body must be a JSON object")
+    if not isinstance(body, kind):
+        raise UserError(f"the request body must be a JSON {'object' if kind is dict else 'list'}")
     return body
 
 

@@ -9,5 +9,8 @@ urlpatterns = [
     path("apps/<str:app_name>/builds", views.app_builds),
     path("apps/<str:app_name>/builds/<int:build_id>", views.app_build_detail),
     path("apps/<str:app_name>/releases", views.app_releases),
+    path("apps/<str:app_name>/releases/<int:version>", views.app_release_detail),
+    path("apps/<str:app_name>/config-vars", views.app_config_vars),
+    path("apps/<str:app_name>/formation", views.app_formation),
     re_path(r"^.*$", not_found),
 ]

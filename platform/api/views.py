@@ -2,9 +2,11 @@ from django.http import HttpRequest, JsonResponse
 
 from access.policy import Action
 from api.http import endpoint, json_body
-from api.serializers import app_json, build_json, release_json
+from api.serializers import app_json, build_json, formation_json, release_json
+from applications.config_vars import config_vars_get, config_vars_update
+from applications.formation import formation_get, formation_update
 from applications.selectors import app_for, apps_visible_to, live_release
-from applications.services import app_create
+from applications.services import app_checks_update, app_create, release_rollback
 from paas.errors import Missing, UserError
 
 
@@ -20,9 +22,18 @@ def apps(request: HttpRequest) -> JsonResponse:
     return JsonResponse([app_json(app, live=live_release(app)) for app in apps_visible_to(request.user)], safe=False)
 
 
-@endpoint("GET")
+@endpoint("GET", "PATCH")
 def app_detail(request: HttpRequest, app_name: str) -> JsonResponse:
-    app = app_for(request.user, app_name, Action.VIEW)
+    if request.method == "PATCH":
+        app = app_for(request.user, app_name, Action.MANAGE)
+        body = json_body(request)
+        unknown = set(body) - {"checks"}
+        if unknown:
+            raise UserError(f"these app settings cannot be changed here: {', '.join(sorted(unknown))}")
+        if "checks" in body:
+            app_checks_update(app=app, checks=body["checks"])
+    else:
+        app = app_for(request.user, app_name, Action.VIEW)
     return JsonResponse(app_json(app, live=live_release(app)))
 
 
@@ -42,8 +53,46 @@ def app_build_detail(request: HttpRequest, app_name: str, build_id: int) -> Json
     return JsonResponse(build_json(build, with_output=True))
 
 
-@endpoint("GET")
+@endpoint("GET", "POST")
 def app_releases(request: HttpRequest, app_name: str) -> JsonResponse:
+    if request.method == "POST":  # Heroku's rollback: {"release": N}
+        app = app_for(request.user, app_name, Action.DEPLOY)
+        body = json_body(request)
+        if "release" not in body:
+            raise UserError('say which release to roll back to, e.g. {"release": 3}')
+        release = release_rollback(app=app, user=request.user, version=body["release"])
+        return JsonResponse(release_json(release), status=201)
     app = app_for(request.user, app_name, Action.VIEW)
     releases = app.releases.select_related("created_by")[:100]
     return JsonResponse([release_json(release) for release in releases], safe=False)
+
+
+@endpoint("GET")
+def app_release_detail(request: HttpRequest, app_name: str, version: int) -> JsonResponse:
+    app = app_for(request.user, app_name, Action.VIEW)
+    release = app.releases.select_related("created_by").filter(version=version).first()
+    if release is None:
+        raise Missing(f"release v{version} of '{app.name}' not found")
+    return JsonResponse(release_json(release, with_output=True))
+
+
+@endpoint("GET", "PATCH")
+def app_config_vars(request: HttpRequest, app_name: str) -> JsonResponse:
+    # Values are secrets: reading them takes the same role as changing them.
+    app = app_for(request.user, app_name, Action.DEPLOY)
+    if request.method == "PATCH":
+        config, _ = config_vars_update(app=app, user=request.user, changes=json_body(request))
+        return JsonResponse(config)
+    return JsonResponse(config_vars_get(app))
+
+
+@endpoint("GET", "PATCH")
+def app_formation(request: HttpRequest, app_name: str) -> JsonResponse:
+    if request.method == "PATCH":
+        app = app_for(request.user, app_name, Action.OPERATE)
+        rows = formation_update(app=app, updates=json_body(request, list))
+    else:
+        app = app_for(request.user, app_name, Action.VIEW)
+        rows = formation_get(app)
+    live = live_release(app)
+    return JsonResponse([formation_json(row, live) for row in rows], safe=False)

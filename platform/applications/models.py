@@ -14,11 +14,21 @@ app_name_validator = RegexValidator(
 class App(models.Model):
     name = models.CharField(max_length=30, unique=True, validators=[app_name_validator])
     team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="apps")
+    # The app's config vars now (Fernet, applications/config_crypto.py); each release keeps its own copy.
+    config_ciphertext = models.TextField(blank=True)
+    # Health check settings the app chose ({"path", "wait", "timeout", "attempts", "interval"});
+    # what is absent comes from the PAAS_CHECK_* settings.
+    checks = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return self.name
+
+
+def image_command_only() -> dict[str, str]:
+    """The process types of an image with no Procfile: `web` runs the image's own command."""
+    return {"web": ""}
 
 
 class ReleaseStatus(models.TextChoices):
@@ -30,15 +40,22 @@ class ReleaseStatus(models.TextChoices):
 
 
 class Release(models.Model):
-    """An image rolled out as version N of an app."""
+    """Version N of an app: an image, a snapshot of its config vars and its process types."""
 
     app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="releases")
     version = models.PositiveIntegerField()
     image = models.CharField(max_length=300)
+    config_ciphertext = models.TextField(blank=True)
+    # {"web": "command", "worker": "...", "release": "..."}; "" runs the image's own command.
+    process_types = models.JSONField(default=image_command_only)
     build = models.ForeignKey("builds.Build", null=True, blank=True, on_delete=models.SET_NULL, related_name="releases")
     description = models.CharField(max_length=300)
     status = models.CharField(max_length=16, choices=ReleaseStatus.choices, default=ReleaseStatus.PENDING)
     failure_reason = models.TextField(blank=True)
+    # What its rollout printed (release phase, checks, router switch), as a push shows it.
+    output = models.TextField(blank=True)
+    # When it stopped serving: its containers are stopped once the drain window has passed.
+    retired_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -48,3 +65,23 @@ class Release(models.Model):
 
     def __str__(self) -> str:
         return f"{self.app.name} v{self.version}"
+
+
+class Formation(models.Model):
+    """How many containers of a process type the app should run, and their limits.
+
+    The reconciler keeps the engine matching these rows for the live release; scaling changes
+    them without making a release, as on Heroku."""
+
+    app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="formation")
+    process_type = models.CharField(max_length=30)
+    quantity = models.PositiveIntegerField()
+    memory_mb = models.PositiveIntegerField()
+    cpus = models.FloatField()
+
+    class Meta:
+        ordering = ["process_type"]
+        constraints = [models.UniqueConstraint(fields=["app", "process_type"], name="one_formation_per_type")]
+
+    def __str__(self) -> str:
+        return f"{self.app.name} {self.process_type}={self.quantity}"

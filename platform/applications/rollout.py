@@ -1,127 +1,177 @@
 """Blue/green rollout of a release.
 
-Start the new release's web process beside the old one, wait until it answers HTTP, switch the
-router, and only then retire the old processes after a drain window. Until the router switch
-nothing that serves traffic has changed, so any failure before it leaves the old release
-serving untouched.
+Run the release phase, start the new release's whole formation beside the old one, health-check
+every new web container, switch the router, and mark the release live. Until the router switch
+nothing that serves traffic has changed, so any failure before it removes the new containers
+and leaves the old release serving untouched. The old containers are not stopped here: the
+reconciler stops them once the drain window after `retired_at` has passed, so a rollout never
+holds a worker for the drain.
 """
-import time
 from collections.abc import Callable
 from contextlib import contextmanager
 
 import django_rq
 from django.conf import settings
 
-from applications.models import App, Release, ReleaseStatus
-from applications.selectors import live_release
-from applications.services import release_go_live, release_mark
+from applications import config_crypto, deploys
+from applications.formation import formation_ensure
+from applications.images import images_prune
+from applications.models import App, Formation, Release, ReleaseStatus
+from applications.procfile import RELEASE_PHASE, shell_command
+from applications.services import release_go_live, release_mark, release_output_set
 from router import nginx
 from runtime.backend import Backend, BackendError, Process, ProcessSpec, get_backend
-from runtime.healthcheck import NotReady, wait_until_ready
+from runtime.healthcheck import CheckSettings, NotReady, wait_until_ready
 
 Say = Callable[[str], None]
+LOCK_SECONDS = 3600
 
 
 class RolloutFailed(Exception):
     pass
 
 
-@contextmanager
-def app_rollout_lock(app: App):
-    """One rollout per app at a time, across all workers."""
-    lock = django_rq.get_connection(settings.PAAS_BUILD_QUEUE).lock(
-        f"paas:{settings.PAAS_INSTANCE}:rollout:{app.name}", timeout=3600, blocking_timeout=3600
+def _rollout_lock(app_name: str):
+    return django_rq.get_connection(settings.PAAS_DEPLOY_QUEUE).lock(
+        f"paas:{settings.PAAS_INSTANCE}:rollout:{app_name}", timeout=LOCK_SECONDS, thread_local=False
     )
-    if not lock.acquire():
+
+
+@contextmanager
+def app_rollout_lock(app: App, *, wait: bool = True):
+    """One rollout (or reconcile) per app at a time, across all workers; yields False if
+    `wait` is off and someone else holds it."""
+    lock = _rollout_lock(app.name)
+    acquired = lock.acquire(blocking=wait, blocking_timeout=LOCK_SECONDS if wait else None)
+    if not acquired and wait:
         raise RolloutFailed(f"another rollout of {app.name} did not finish within an hour")
     try:
-        yield
+        yield acquired
     finally:
-        lock.release()
+        if acquired:
+            lock.release()
 
 
-def _host(app: App) -> str:
+def host_name(app: App) -> str:
     return f"{app.name}.{settings.PAAS_APPS_DOMAIN}"
 
 
-def _failure(backend: Backend, process: Process, label: str, reason: str) -> RolloutFailed:
-    """Remove the process and explain, with its exit code and last output, why it failed."""
+def app_checks(app: App) -> CheckSettings:
+    defaults = CheckSettings.defaults()
+    return CheckSettings(**{**defaults.__dict__, **(app.checks or {})})
+
+
+def process_spec(release: Release, row: Formation, index: int, env: dict[str, str]) -> ProcessSpec:
+    label = f"{row.process_type}.{index}"
+    return ProcessSpec(
+        app=release.app.name,
+        release=release.version,
+        process_type=row.process_type,
+        index=index,
+        image=release.image,
+        env={**env, "DYNO": label},
+        command=shell_command(release.process_types.get(row.process_type, "")),
+        memory_mb=row.memory_mb,
+        cpus=row.cpus,
+    )
+
+
+def _failure(backend: Backend, process: Process, reason: str) -> RolloutFailed:
+    """Explain, with its exit code and last output, why a new process failed."""
     state = backend.state(process)
     output = backend.output_tail(process).rstrip()
-    backend.remove(process)
-    message = f"{label} {reason}"
+    message = f"{process.label} {reason}"
     if state.exit_code is not None:
         message += f" (exit code {state.exit_code})"
     if output:
-        message += f"\nLast output of {label}:\n{output}"
+        message += f"\nLast output of {process.label}:\n{output}"
     return RolloutFailed(message)
 
 
-def _start_checked(backend: Backend, spec: ProcessSpec, app: App, say: Say) -> Process:
-    process = backend.start(spec)
+def check_ready(backend: Backend, process: Process, app: App, say: Say) -> None:
+    """Raise RolloutFailed unless the new web process passes the app's health check."""
     if process.address is None:
-        # Docker drops the port binding of a container that has already exited.
-        raise _failure(backend, process, spec.label, "exited before answering on $PORT")
+        raise _failure(backend, process, "has no port published for the router")
     try:
         waited = wait_until_ready(
-            process.address,
-            host=_host(app),
-            timeout=settings.PAAS_CHECK_TIMEOUT,
-            still_running=lambda: backend.state(process).running,
+            process, host=host_name(app), check=app_checks(app), still_running=lambda: backend.state(process).running
         )
     except NotReady as reason:
-        raise _failure(backend, process, spec.label, str(reason)) from None
-    say(f"{spec.label} answered on $PORT after {waited:.1f}s")
-    return process
+        raise _failure(backend, process, str(reason)) from None
+    say(f"{process.label} passed its health check after {waited:.1f}s")
 
 
-def deploy(release: Release, say: Say) -> list[Process]:
-    """Roll the release out; return the processes it replaced, still running, for `retire`."""
+def _release_phase(backend: Backend, release: Release, env: dict[str, str], say: Say) -> None:
+    command = release.process_types[RELEASE_PHASE]
+    say(f"Running release command: {command}")
+    spec = ProcessSpec(
+        app=release.app.name,
+        release=release.version,
+        process_type=RELEASE_PHASE,
+        index=1,
+        image=release.image,
+        env={**env, "DYNO": "release.1"},
+        command=shell_command(command),
+        memory_mb=settings.PAAS_DEFAULT_MEMORY_MB,
+        cpus=settings.PAAS_DEFAULT_CPUS,
+    )
+    code = backend.run_once(spec, timeout=settings.PAAS_RELEASE_PHASE_TIMEOUT, on_output=lambda line: say(f"  {line}"))
+    if code != 0:
+        raise RolloutFailed(f"the release command exited with code {code}; nothing was changed")
+
+
+def _start_formation(backend: Backend, release: Release, env: dict[str, str], say: Say, started: list[Process]) -> None:
+    app = release.app
+    for row in formation_ensure(app, release).values():
+        for index in range(1, row.quantity + 1):
+            spec = process_spec(release, row, index, env)
+            say(f"Starting {spec.label} of v{release.version}")
+            started.append(backend.start(spec))
+    for process in started:
+        if process.process_type == "web":
+            check_ready(backend, process, app, say)
+    for process in started:
+        if process.process_type != "web" and not backend.state(process).running:
+            raise _failure(backend, process, "exited right after it started")
+
+
+def deploy(release: Release, say: Say) -> bool:
+    """Roll the release out; False if a newer release went live first (nothing to do then)."""
     app = release.app
     backend = get_backend()
+    lines: list[str] = []
+
+    def tell(text: str) -> None:
+        lines.append(text)
+        say(text)
+
     with app_rollout_lock(app):
+        newer = app.releases.filter(status=ReleaseStatus.LIVE, version__gt=release.version).first()
+        if newer is not None:
+            # It carries this release's changes too: a release snapshots the app as it is when made.
+            release_mark(release, ReleaseStatus.RETIRED, f"superseded by v{newer.version}, which went live first")
+            tell(f"v{release.version} was superseded by v{newer.version} before its rollout")
+            return False
         release_mark(release, ReleaseStatus.DEPLOYING)
-        previous = backend.processes(app.name)
-        spec = ProcessSpec(app=app.name, release=release.version, process_type="web", index=1, image=release.image)
-        say(f"Starting {spec.label} of v{release.version}")
-        started = None
+        started: list[Process] = []
         try:
-            started = _start_checked(backend, spec, app, say)
-            nginx.route_app(app.name, [started.address])
+            env = config_crypto.decrypt(release.config_ciphertext)
+            if release.process_types.get(RELEASE_PHASE):
+                _release_phase(backend, release, env, tell)
+            _start_formation(backend, release, env, tell, started)
+            nginx.route_app(app.name, [p.address for p in started if p.process_type == "web"])
         except BaseException as error:
-            # Whatever went wrong, the router still points at the old processes: drop the new one.
-            if started is not None:
-                backend.remove(started)
-            expected = isinstance(error, (RolloutFailed, BackendError, nginx.RouterError))
+            # Whatever went wrong, the router still points at the old processes: drop the new ones.
+            for process in started:
+                backend.remove(process)
+            expected = isinstance(error, (RolloutFailed, BackendError, nginx.RouterError, config_crypto.ConfigKeyError))
             release_mark(release, ReleaseStatus.FAILED, str(error) if expected else f"internal error: {error!r}")
+            release_output_set(release, lines)
             if expected:
                 raise RolloutFailed(str(error)) from None
             raise
         release_go_live(release)
-    return [p for p in previous if p.id != started.id]
-
-
-def retire(processes: list[Process], *, drain_seconds: float | None = None) -> None:
-    """Stop processes the router no longer sends traffic to, once in-flight requests had time."""
-    if not processes:
-        return
-    time.sleep(settings.PAAS_DRAIN_SECONDS if drain_seconds is None else drain_seconds)
-    backend = get_backend()
-    for process in processes:
-        backend.stop(process, timeout=settings.PAAS_STOP_TIMEOUT)
-
-
-def restore_routes() -> None:
-    """Rebuild the router from the database (live releases) and the engine (their web processes)."""
-    backend = get_backend()
-    routes = {}
-    for app in App.objects.all():
-        release = live_release(app)
-        if release is None:
-            continue
-        routes[app.name] = [
-            p.address
-            for p in backend.processes(app.name)
-            if p.release == release.version and p.process_type == "web" and p.address and backend.state(p).running
-        ]
-    nginx.replace_all(routes)
+        release_output_set(release, lines)
+        images_prune(app)
+    deploys.wake_reconciler(app.name)  # it stops the old containers after the drain window
+    return True

@@ -21,3 +21,12 @@ def app_for(user: AbstractBaseUser, name: str, action: Action) -> App:
 
 def live_release(app: App) -> Release | None:
     return Release.objects.filter(app=app, status=ReleaseStatus.LIVE).order_by("-version").first()
+
+
+def release_base(app: App) -> Release | None:
+    """The release a config change builds on: the newest that is live or on its way to it."""
+    return (
+        app.releases.filter(status__in=[ReleaseStatus.PENDING, ReleaseStatus.DEPLOYING, ReleaseStatus.LIVE])
+        .order_by("-version")
+        .first()
+    )

@@ -3,9 +3,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from access.policy import Action, NotFound, check
 from accounts.models import Team
+from applications import deploys
 from applications.models import App, Release, ReleaseStatus, app_name_validator
 from paas.errors import Conflict, UserError
 
@@ -41,19 +43,61 @@ def app_create(*, user: AbstractBaseUser, name: str, team_name: str | None = Non
         raise Conflict(f"app name '{name}' is already taken") from None
 
 
-def release_create(*, app: App, image: str, description: str, user=None, build=None) -> Release:
-    """Make the next numbered release; numbers are unique per app even under concurrent deploys."""
+def release_create(
+    *,
+    app: App,
+    image: str,
+    process_types: dict[str, str],
+    description: str,
+    user=None,
+    build=None,
+    config_ciphertext: str | None = None,
+) -> Release:
+    """Make the next numbered release; numbers are unique per app even under concurrent deploys.
+
+    It snapshots the app's config vars as they are at this moment unless given a snapshot (a
+    rollback's), so a config change made while a build runs is in the build's release too."""
     for _ in range(5):
         try:
             with transaction.atomic():
+                current = App.objects.select_for_update().only("config_ciphertext").get(pk=app.pk)
                 latest = Release.objects.filter(app=app).aggregate(v=Max("version"))["v"] or 0
                 return Release.objects.create(
-                    app=app, version=latest + 1, image=image, description=description,
-                    created_by=user, build=build,
+                    app=app,
+                    version=latest + 1,
+                    image=image,
+                    process_types=process_types,
+                    config_ciphertext=current.config_ciphertext if config_ciphertext is None else config_ciphertext,
+                    description=description,
+                    created_by=user,
+                    build=build,
                 )
         except IntegrityError:
             continue
     raise Conflict(f"could not number a new release of '{app.name}'; try again")
+
+
+def release_rollback(*, app: App, user, version: int) -> Release:
+    """A new release with release N's image, config vars and process types, rolled out like any other."""
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise UserError('"release" must be a release number, e.g. {"release": 3}')
+    target = app.releases.filter(version=version).first()
+    if target is None:
+        raise UserError(f"'{app.name}' has no release v{version}")
+    if not deploys.image_available(target.image):
+        raise Conflict(f"the image of v{version} has been pruned (only the last releases' images are kept)")
+    with transaction.atomic():
+        App.objects.filter(pk=app.pk).update(config_ciphertext=target.config_ciphertext)
+        release = release_create(
+            app=app,
+            image=target.image,
+            process_types=target.process_types,
+            config_ciphertext=target.config_ciphertext,
+            description=f"Rollback to v{version}",
+            user=user,
+        )
+        deploys.enqueue_on_commit(release)
+    return release
 
 
 def release_mark(release: Release, status: ReleaseStatus, reason: str = "") -> None:
@@ -64,8 +108,39 @@ def release_mark(release: Release, status: ReleaseStatus, reason: str = "") -> N
 
 @transaction.atomic
 def release_go_live(release: Release) -> None:
-    """This release serves now; the one that served before is retired."""
+    """This release serves now; the one that served before is retired (and drained, then stopped)."""
     Release.objects.filter(app=release.app, status=ReleaseStatus.LIVE).exclude(pk=release.pk).update(
-        status=ReleaseStatus.RETIRED
+        status=ReleaseStatus.RETIRED, retired_at=timezone.now()
     )
     release_mark(release, ReleaseStatus.LIVE)
+
+
+def release_output_set(release: Release, lines: list[str]) -> None:
+    Release.objects.filter(pk=release.pk).update(output="\n".join(lines))
+
+
+CHECK_LIMITS = {"wait": (0, 600), "timeout": (0.1, 120), "attempts": (1, 1000), "interval": (0.05, 60)}
+
+
+def app_checks_update(*, app: App, checks) -> App:
+    """Change the app's health check settings; a null value goes back to the platform default."""
+    if not isinstance(checks, dict):
+        raise UserError('"checks" must be an object, e.g. {"path": "/health", "attempts": 20}')
+    merged = dict(app.checks or {})
+    for name, value in checks.items():
+        if name not in CHECK_LIMITS and name != "path":
+            raise UserError(f"unknown health check setting '{name}' (path, {', '.join(CHECK_LIMITS)})")
+        if value is None:
+            merged.pop(name, None)
+        elif name == "path":
+            if not isinstance(value, str) or (value and (not value.startswith("/") or any(c.isspace() for c in value))):
+                raise UserError('"path" must be a URL path such as "/health", or "" for a TCP check')
+            merged[name] = value
+        else:
+            low, high = CHECK_LIMITS[name]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+                raise UserError(f'"{name}" must be a number from {low} to {high}')
+            merged[name] = int(value) if name == "attempts" else float(value)
+    app.checks = merged
+    app.save(update_fields=["checks"])
+    return app

@@ -1,4 +1,4 @@
-"""Start, stop and wait for the platform's own processes: web server, build workers, router.
+"""Start, stop and wait for the platform's own processes: web server, workers, reconciler, router.
 
 Each runs in its own session with a pid file under var/run and a log under var/log, so
 `make up` is idempotent and `make down` stops exactly what it started. App containers are not
@@ -19,7 +19,8 @@ import django_rq
 from django.conf import settings
 from rq.worker import Worker
 
-from applications.rollout import restore_routes
+from applications.deploys import reconciler_pid
+from applications.reconciler import restore_routes
 from router import nginx
 
 
@@ -55,6 +56,11 @@ def _worker_ready(name: str) -> Callable[[], bool]:
     return ready
 
 
+def _reconciler_ready() -> bool:
+    pid = running_pid("reconciler")
+    return pid is not None and reconciler_pid() == pid
+
+
 def services() -> list[Service]:
     python = sys.executable
     manage = str(Path(settings.ROOT_DIR) / "manage.py")
@@ -68,10 +74,16 @@ def services() -> list[Service]:
         _web_ready,
     )
     workers = [
-        Service(f"worker-{i}", [python, manage, "rqworker", settings.PAAS_BUILD_QUEUE, "--name", _worker_name(i)], _worker_ready(_worker_name(i)))
+        Service(
+            f"worker-{i}",
+            # Listed first, deploys (config changes, rollbacks) go before builds.
+            [python, manage, "rqworker", settings.PAAS_DEPLOY_QUEUE, settings.PAAS_BUILD_QUEUE, "--name", _worker_name(i)],
+            _worker_ready(_worker_name(i)),
+        )
         for i in range(1, settings.PAAS_WORKERS + 1)
     ]
-    return [web, *workers]
+    reconciler = Service("reconciler", [python, manage, "reconcile"], _reconciler_ready)
+    return [web, *workers, reconciler]
 
 
 def _pid_file(name: str) -> Path:

@@ -3,6 +3,7 @@
 Everything a deployment changes comes from the environment (PAAS_*, DATABASE_URL, REDIS_URL);
 the defaults give a single-host install under ./var that `make up` can start with no setup.
 """
+import base64
 import os
 import secrets as _secrets
 from pathlib import Path
@@ -22,18 +23,42 @@ def _env_float(name: str, default: float) -> float:
     return float(os.environ.get(name, default))
 
 
+def _generated_once(path: Path, make) -> str:
+    """The file's content, creating it with `make()` first if absent. Processes that start together
+    race here: linking a finished temp file (atomic, fails if the name exists) makes one of them win."""
+    if not path.exists():
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        tmp.write_text(make())
+        tmp.chmod(0o600)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text()
+
+
 def _secret_key() -> str:
     """A per-install key kept under var/, so restarts keep sessions valid."""
     if os.environ.get("DJANGO_SECRET_KEY"):
         return os.environ["DJANGO_SECRET_KEY"]
-    key_file = VAR_DIR / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(_secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
+    return _generated_once(VAR_DIR / "secret_key", lambda: _secrets.token_urlsafe(50)).strip()
+
+
+def _config_keys() -> list[str]:
+    """Fernet keys for config vars at rest, newest first: the first encrypts, all decrypt.
+
+    PAAS_CONFIG_KEYS (comma-separated) overrides the key generated under var/. To rotate, put a
+    new key first, keep the old ones after it, and run `manage.py rotate_config_keys`."""
+    if os.environ.get("PAAS_CONFIG_KEYS"):
+        return [key.strip() for key in os.environ["PAAS_CONFIG_KEYS"].split(",") if key.strip()]
+    text = _generated_once(VAR_DIR / "config.keys", lambda: base64.urlsafe_b64encode(_secrets.token_bytes(32)).decode())
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 SECRET_KEY = _secret_key()
+PAAS_CONFIG_KEYS = _config_keys()
 DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1"
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
 
@@ -115,7 +140,12 @@ PAAS_INSTANCE = os.environ.get("PAAS_INSTANCE", "default")
 # Named per instance: two installs (or a test run beside a real one) may share a Redis database,
 # and a worker must never take another instance's builds.
 PAAS_BUILD_QUEUE = f"paas-{PAAS_INSTANCE}-builds"
-RQ_QUEUES = {PAAS_BUILD_QUEUE: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+# Rollouts with no build (config changes, rollbacks): workers take these before builds.
+PAAS_DEPLOY_QUEUE = f"paas-{PAAS_INSTANCE}-deploys"
+RQ_QUEUES = {
+    PAAS_DEPLOY_QUEUE: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600},
+    PAAS_BUILD_QUEUE: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600},
+}
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -147,8 +177,24 @@ PAAS_RUN_DIR = VAR_DIR / "run"
 PAAS_LOG_DIR = VAR_DIR / "log"
 # The port app containers listen on inside the container ($PORT), as on Dokku.
 PAAS_CONTAINER_PORT = _env_int("PAAS_CONTAINER_PORT", 5000)
-# Health check of a new release: how long a web container has to answer on $PORT.
-PAAS_CHECK_TIMEOUT = _env_float("PAAS_CHECK_TIMEOUT", 60)
+# Health checks of a new release's web containers (Dokku's CHECKS in spirit), the defaults for
+# apps that set none of their own: wait before the first attempt, then up to ATTEMPTS attempts
+# INTERVAL seconds apart, each given TIMEOUT seconds. An app's check path makes it an HTTP GET
+# (2xx/3xx passes); without one it is a TCP connect to $PORT inside the container.
+PAAS_CHECK_WAIT = _env_float("PAAS_CHECK_WAIT", 0)
+PAAS_CHECK_TIMEOUT = _env_float("PAAS_CHECK_TIMEOUT", 5)
+PAAS_CHECK_ATTEMPTS = _env_int("PAAS_CHECK_ATTEMPTS", 120)
+PAAS_CHECK_INTERVAL = _env_float("PAAS_CHECK_INTERVAL", 0.25)
+# The hardened profile of app containers: limits per process type default to these.
+PAAS_DEFAULT_MEMORY_MB = _env_int("PAAS_DEFAULT_MEMORY_MB", 512)
+PAAS_DEFAULT_CPUS = _env_float("PAAS_DEFAULT_CPUS", 1.0)
+PAAS_PIDS_LIMIT = _env_int("PAAS_PIDS_LIMIT", 512)
+# A release phase command (Procfile `release:`) is killed and fails the release after this long.
+PAAS_RELEASE_PHASE_TIMEOUT = _env_int("PAAS_RELEASE_PHASE_TIMEOUT", 900)
+# Images of the last K releases stay on the host so any of them can be rolled back to.
+PAAS_KEEP_RELEASES = _env_int("PAAS_KEEP_RELEASES", 10)
+# How often the reconciler compares the engine with the database when nothing wakes it sooner.
+PAAS_RECONCILE_INTERVAL = _env_float("PAAS_RECONCILE_INTERVAL", 2)
 # How long the previous release keeps running after the router switched away from it, so
 # requests already in flight (and nginx workers still on the old config) finish.
 PAAS_DRAIN_SECONDS = _env_float("PAAS_DRAIN_SECONDS", 10)

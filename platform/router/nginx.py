@@ -191,8 +191,10 @@ def route_app(app: str, upstreams: list[tuple[str, int]]) -> None:
     """Point app's host name at these upstreams (or stop routing it when there are none)."""
     path = _apps_dir() / f"{app}.conf"
     with _locked():
-        generation = write_main_config()
         previous = path.read_text() if path.exists() else None
+        if previous == (render_app(app, upstreams) if upstreams else None):
+            return  # routed this way already: a reload would only cost time
+        generation = write_main_config()
         if upstreams:
             _write(path, render_app(app, upstreams))
         else:
@@ -208,8 +210,15 @@ def route_app(app: str, upstreams: list[tuple[str, int]]) -> None:
 
 
 def replace_all(routes: dict[str, list[tuple[str, int]]]) -> None:
-    """Rewrite every app's file from scratch (after a restart, from the database and engine)."""
+    """Rewrite every app's file from scratch (after a restart, from the database and engine).
+
+    A reload closes idle keep-alive client connections, so a router already serving exactly
+    these routes is left alone."""
     with _locked():
+        wanted = {app: render_app(app, upstreams) for app, upstreams in routes.items() if upstreams}
+        current = {path.stem: path.read_text() for path in _apps_dir().glob("*.conf")}
+        if wanted == current and is_running():
+            return
         generation = write_main_config()
         for stale in _apps_dir().glob("*.conf"):
             if stale.stem not in routes:

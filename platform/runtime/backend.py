@@ -4,6 +4,7 @@ Callers speak in processes of an app's release (`web.1` of v3) and never in engi
 a backend can be swapped without touching rollout, router or reconciler code.
 """
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -20,10 +21,17 @@ class ProcessSpec:
     image: str
     env: dict[str, str] = field(default_factory=dict)
     command: list[str] | None = None  # None: the image's own command
+    memory_mb: int = 512
+    cpus: float = 1.0
 
     @property
     def label(self) -> str:
         return f"{self.process_type}.{self.index}"
+
+    @property
+    def routed(self) -> bool:
+        # As on Heroku, every process gets $PORT, but only web receives traffic.
+        return self.process_type == "web"
 
 
 @dataclass(frozen=True)
@@ -33,7 +41,10 @@ class Process:
     release: int
     process_type: str
     index: int
-    address: tuple[str, int] | None  # where $PORT is published on the host
+    address: tuple[str, int] | None  # where $PORT is published on 127.0.0.1; web only, while running
+    # The container's own IP and $PORT. TCP checks must go here: docker-proxy accepts connections
+    # on the published port even when nothing listens inside the container.
+    internal_address: tuple[str, int] | None = None
 
     @property
     def label(self) -> str:
@@ -45,12 +56,18 @@ class ProcessState:
     running: bool
     exit_code: int | None
     restarts: int
+    restarting: bool = False  # the engine's restart policy is bringing it back
 
 
 class Backend(ABC):
     @abstractmethod
     def start(self, spec: ProcessSpec) -> Process:
-        """Create and start one process; its $PORT is published on 127.0.0.1."""
+        """Create and start one process; a routed (web) process has $PORT published on 127.0.0.1."""
+
+    @abstractmethod
+    def run_once(self, spec: ProcessSpec, *, timeout: float, on_output: Callable[[str], None]) -> int:
+        """Run a one-off process to completion (the release phase), passing on each output line;
+        return its exit code. It is always removed; BackendError if it outlives `timeout`."""
 
     @abstractmethod
     def processes(self, app: str) -> list[Process]:
@@ -63,12 +80,27 @@ class Backend(ABC):
     def output_tail(self, process: Process, lines: int = 20) -> str: ...
 
     @abstractmethod
+    def limits(self, process: Process) -> tuple[int, float]:
+        """(memory_mb, cpus) the process runs with now; 0 means unlimited."""
+
+    @abstractmethod
+    def update_limits(self, process: Process, *, memory_mb: int, cpus: float) -> None:
+        """Change the limits of a running process in place, without restarting it."""
+
+    @abstractmethod
     def stop(self, process: Process, timeout: int) -> None:
         """SIGTERM, then SIGKILL after `timeout` seconds, then remove."""
 
     @abstractmethod
     def remove(self, process: Process) -> None:
         """Remove at once (SIGKILL)."""
+
+    @abstractmethod
+    def image_exists(self, image: str) -> bool: ...
+
+    @abstractmethod
+    def remove_image(self, image: str) -> bool:
+        """Remove an image tag; False, not an error, if a container uses it or it is absent."""
 
 
 def get_backend() -> Backend:

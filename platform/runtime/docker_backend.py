@@ -1,6 +1,8 @@
 """Single-host backend on the local Docker engine."""
 import secrets
 import socket
+import threading
+from collections.abc import Callable
 
 import docker
 import docker.errors
@@ -10,6 +12,10 @@ from runtime.backend import Backend, BackendError, Process, ProcessSpec, Process
 
 LABEL = "io.paas"
 PORT_ATTEMPTS = 5
+MB = 1024 * 1024
+# What ordinary images need to start as root and drop to their own user; every other
+# capability is dropped.
+CAPABILITIES = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID", "NET_BIND_SERVICE", "KILL"]
 
 
 def _free_loopback_port() -> int:
@@ -25,6 +31,10 @@ def docker_client() -> docker.DockerClient:
         raise BackendError(f"cannot reach the Docker engine ({error}); is dockerd running?") from None
 
 
+def _explain(error: docker.errors.APIError) -> str:
+    return str(error.explanation or error)
+
+
 class DockerBackend(Backend):
     def __init__(self) -> None:
         self.client = docker_client()
@@ -33,44 +43,107 @@ class DockerBackend(Backend):
     def _labels(self, app: str) -> dict[str, str]:
         return {f"{LABEL}.instance": settings.PAAS_INSTANCE, f"{LABEL}.app": app}
 
-    def start(self, spec: ProcessSpec) -> Process:
+    def _name(self, spec: ProcessSpec, what: str) -> str:
+        return f"paas-{settings.PAAS_INSTANCE}-{spec.app}-v{spec.release}-{what}-{secrets.token_hex(3)}"
+
+    def _create(self, spec: ProcessSpec, name: str, **options):
+        """Create (not start) a container of the spec with the hardened profile."""
         labels = self._labels(spec.app) | {
             f"{LABEL}.release": str(spec.release),
             f"{LABEL}.process": spec.process_type,
             f"{LABEL}.index": str(spec.index),
         }
+        try:
+            # create, never containers.run: run pulls a missing image, and no registry is trusted here.
+            return self.client.containers.create(
+                spec.image,
+                command=spec.command,
+                name=name,
+                environment={**spec.env, "PORT": str(self.port)},
+                labels=labels,
+                mem_limit=f"{spec.memory_mb}m",
+                memswap_limit=f"{spec.memory_mb}m",  # no swap beyond the memory limit
+                nano_cpus=round(spec.cpus * 1e9),
+                pids_limit=settings.PAAS_PIDS_LIMIT,
+                security_opt=["no-new-privileges"],
+                cap_drop=["ALL"],
+                cap_add=CAPABILITIES,
+                # docker-init as PID 1 forwards SIGTERM; an app running as PID 1 without a handler
+                # would ignore it, and every stop would wait out the whole stop timeout.
+                init=True,
+                **options,
+            )
+        except docker.errors.ImageNotFound:
+            raise BackendError(f"image {spec.image} is not on this host") from None
+        except docker.errors.APIError as error:
+            raise BackendError(f"the engine could not create {spec.label}: {_explain(error)}") from None
+
+    def start(self, spec: ProcessSpec) -> Process:
         # A port chosen here, not by the engine: Docker gives a restarted container a new random
         # port, which would silently break its route. Another process may grab the port between
         # our check and Docker's bind, hence the retries.
         for attempt in range(PORT_ATTEMPTS):
-            name = f"paas-{settings.PAAS_INSTANCE}-{spec.app}-v{spec.release}-{spec.label}-{secrets.token_hex(3)}"
+            name = self._name(spec, spec.label)
+            ports = {f"{self.port}/tcp": ("127.0.0.1", _free_loopback_port())} if spec.routed else {}
+            container = self._create(spec, name, ports=ports, restart_policy={"Name": "unless-stopped"})
             try:
-                container = self.client.containers.run(
-                    spec.image,
-                    command=spec.command,
-                    name=name,
-                    detach=True,
-                    environment={**spec.env, "PORT": str(self.port)},
-                    labels=labels,
-                    ports={f"{self.port}/tcp": ("127.0.0.1", _free_loopback_port())},
-                    restart_policy={"Name": "unless-stopped"},
-                )
+                container.start()
                 container.reload()
                 break
-            except docker.errors.ImageNotFound:
-                raise BackendError(f"image {spec.image} is not on this host") from None
             except docker.errors.APIError as error:
-                explanation = str(error.explanation or error)
+                self._remove_quietly(container)  # created, but never started
+                explanation = _explain(error)
                 if "port is already allocated" in explanation and attempt + 1 < PORT_ATTEMPTS:
-                    self._remove_named(name)  # created, but never started
                     continue
                 raise BackendError(f"the engine could not start {spec.label}: {explanation}") from None
         return self._process(container)
 
+    def run_once(self, spec: ProcessSpec, *, timeout: float, on_output: Callable[[str], None]) -> int:
+        container = self._create(spec, self._name(spec, spec.process_type))
+        timed_out = threading.Event()
+
+        def kill() -> None:
+            timed_out.set()
+            try:
+                container.kill()  # ends the log stream below
+            except docker.errors.APIError:
+                pass  # it finished meanwhile
+
+        # A watchdog rather than a read timeout: a silent command must be killed on time too,
+        # and on_output stays on the caller's thread.
+        watchdog = threading.Timer(timeout, kill)
+        try:
+            container.start()
+            watchdog.start()
+            pending = b""
+            for chunk in container.logs(stream=True, follow=True):
+                *lines, pending = (pending + chunk).split(b"\n")
+                for line in lines:
+                    on_output(line.decode(errors="replace"))
+            if pending:
+                on_output(pending.decode(errors="replace"))
+            exit_code = container.wait()["StatusCode"]
+        except docker.errors.APIError as error:
+            raise BackendError(f"the engine could not run {spec.process_type}: {_explain(error)}") from None
+        finally:
+            watchdog.cancel()
+            self._remove_quietly(container)
+        if timed_out.is_set():
+            raise BackendError(f"{spec.process_type} command did not finish within {timeout:g} s")
+        return exit_code
+
     def _process(self, container) -> Process:
         labels = container.labels
-        bindings = (container.attrs["NetworkSettings"]["Ports"] or {}).get(f"{self.port}/tcp") or []
+        network = container.attrs["NetworkSettings"]
+        # The configured binding, not the live one: it survives a restart (the backend picked the
+        # port), so a container the engine is restarting keeps its place in the router.
+        configured = (container.attrs["HostConfig"].get("PortBindings") or {}).get(f"{self.port}/tcp") or []
+        bindings = configured or (network["Ports"] or {}).get(f"{self.port}/tcp") or []
         address = ("127.0.0.1", int(bindings[0]["HostPort"])) if bindings else None
+        networks = network.get("Networks") or {}
+        ip = (networks.get("bridge") or {}).get("IPAddress") or next(
+            (n["IPAddress"] for n in networks.values() if n.get("IPAddress")), None
+        )
         return Process(
             id=container.id,
             app=labels[f"{LABEL}.app"],
@@ -78,17 +151,24 @@ class DockerBackend(Backend):
             process_type=labels[f"{LABEL}.process"],
             index=int(labels[f"{LABEL}.index"]),
             address=address,
+            internal_address=(ip, self.port) if ip else None,
         )
 
     def processes(self, app: str) -> list[Process]:
         filters = {"label": [f"{k}={v}" for k, v in self._labels(app).items()]}
-        return [self._process(c) for c in self.client.containers.list(all=True, filters=filters)]
+        return [self._process(c) for c in self.client.containers.list(all=True, filters=filters, ignore_removed=True)]
 
     def _container(self, process: Process):
         try:
             return self.client.containers.get(process.id)
         except docker.errors.NotFound:
             return None
+
+    def _existing(self, process: Process):
+        container = self._container(process)
+        if container is None:
+            raise BackendError(f"{process.label} of {process.app} v{process.release} no longer exists")
+        return container
 
     def state(self, process: Process) -> ProcessState:
         container = self._container(process)
@@ -100,6 +180,7 @@ class DockerBackend(Backend):
             running=state["Running"] and not restarting,
             exit_code=None if state["Running"] and not restarting else state.get("ExitCode"),
             restarts=container.attrs.get("RestartCount", 0),
+            restarting=restarting,
         )
 
     def output_tail(self, process: Process, lines: int = 20) -> str:
@@ -108,26 +189,63 @@ class DockerBackend(Backend):
             return ""
         return container.logs(tail=lines).decode(errors="replace")
 
+    def limits(self, process: Process) -> tuple[int, float]:
+        host_config = self._existing(process).attrs["HostConfig"]
+        return (host_config.get("Memory") or 0) // MB, (host_config.get("NanoCpus") or 0) / 1e9
+
+    def update_limits(self, process: Process, *, memory_mb: int, cpus: float) -> None:
+        container = self._existing(process)
+        # The SDK's update() cannot set NanoCpus, and CpuQuota conflicts with the NanoCpus the
+        # container was created with. Swap must move with memory: Docker refuses a memory limit
+        # above the swap limit.
+        limits = {"Memory": memory_mb * MB, "MemorySwap": memory_mb * MB, "NanoCpus": round(cpus * 1e9)}
+        api = self.client.api
+        try:
+            api._result(api._post_json(api._url("/containers/{0}/update", container.id), data=limits), json=True)
+        except docker.errors.APIError as error:
+            raise BackendError(f"the engine could not change the limits of {process.label}: {_explain(error)}") from None
+
     def stop(self, process: Process, timeout: int) -> None:
         container = self._container(process)
         if container is None:
             return
         try:
             container.stop(timeout=timeout)
-            container.remove(force=True)
         except docker.errors.NotFound:
-            pass
+            return
+        self._remove_quietly(container)
 
-    def _remove_named(self, name: str) -> None:
+    def _remove_quietly(self, container) -> None:
         try:
-            self.client.containers.get(name).remove(force=True)
+            container.remove(force=True, v=True)  # v: also the anonymous volumes of an image's VOLUMEs
         except docker.errors.NotFound:
             pass
 
     def remove(self, process: Process) -> None:
         container = self._container(process)
         if container is not None:
-            try:
-                container.remove(force=True)
-            except docker.errors.NotFound:
-                pass
+            self._remove_quietly(container)
+
+    def image_exists(self, image: str) -> bool:
+        try:
+            self.client.images.get(image)
+            return True
+        except docker.errors.ImageNotFound:
+            return False
+        except docker.errors.APIError as error:
+            raise BackendError(f"the engine could not look up image {image}: {_explain(error)}") from None
+
+    def remove_image(self, image: str) -> bool:
+        # Docker itself only refuses to remove an image's last tag; a tag shared with another
+        # still counts as in use while a container was created from it (ps shows it by that name).
+        if any(c["Image"] == image for c in self.client.api.containers(all=True)):
+            return False
+        try:
+            self.client.images.remove(image)
+        except docker.errors.ImageNotFound:
+            return False
+        except docker.errors.APIError as error:
+            if error.status_code == 409:  # a container uses it
+                return False
+            raise BackendError(f"the engine could not remove image {image}: {_explain(error)}") from None
+        return True

@@ -97,12 +97,12 @@ def test_app_that_exits_at_once_fails_the_deploy_and_old_release_keeps_serving(p
 def test_app_that_never_listens_fails_the_health_check(platform, source):
     app = _deployed(platform, source)
     source.write({"Dockerfile": "FROM paas-test/busybox:1\nCMD exec sleep 3600\n"}).commit("deaf")
-    platform_check_timeout = platform.env["PAAS_CHECK_TIMEOUT"]
+    attempts = platform.env["PAAS_CHECK_ATTEMPTS"]
 
     push = source.push(platform.git_url(app))
 
     assert push.returncode != 0
-    assert f"did not answer HTTP on $PORT within {platform_check_timeout}s" in push.output
+    assert f"web.1 did not accept connections on $PORT within {attempts} attempts" in push.output
     assert platform.get(app) == (200, "serving\n")
 
 

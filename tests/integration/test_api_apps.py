@@ -71,8 +71,8 @@ def test_app_detail_hides_existence_from_outsiders(client, members):
 def test_releases_list_newest_first_with_integer_versions(client, members):
     _post(client, members, "admin", {"name": "shop"})
     app = App.objects.get(name="shop")
-    release_create(app=app, image="img:1", description="Deploy aaaaaaa")
-    release_create(app=app, image="img:2", description="Deploy bbbbbbb")
+    release_create(app=app, image="img:1", process_types={"web": ""}, description="Deploy aaaaaaa")
+    release_create(app=app, image="img:2", process_types={"web": ""}, description="Deploy bbbbbbb")
     releases = client.get("/api/apps/shop/releases", **members.auth("viewer")).json()
     assert [(r["version"], r["image"], r["status"]) for r in releases] == [(2, "img:2", "pending"), (1, "img:1", "pending")]
     assert set(releases[0]) >= {"version", "status", "image", "description", "created_at"}

@@ -1,12 +1,45 @@
 import socket
 import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from runtime.healthcheck import NotReady, answers_http, wait_until_ready
+from runtime.backend import Process
+from runtime.healthcheck import CheckSettings, NotReady, wait_until_ready
+
+FAST = CheckSettings(timeout=1, attempts=3, interval=0.01)
 
 
-def _server(reply: bytes) -> tuple[socket.socket, tuple[str, int]]:
+def _process(address: tuple[str, int] | None) -> Process:
+    return Process(
+        id="c0ffee", app="app", release=1, process_type="web", index=1, address=address, internal_address=address
+    )
+
+
+@pytest.fixture
+def http_app():
+    """A real HTTP server on 127.0.0.1 answering each path with the status it names: GET /500 -> 500."""
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append((self.path, self.headers["Host"], self.headers["User-Agent"]))
+            self.send_response(int(self.path.strip("/") or 200))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    yield server.server_address, seen
+    server.shutdown()
+    server.server_close()
+
+
+def _accept_then_close() -> socket.socket:
+    """What docker-proxy does on a published port when nothing listens inside: accept, then close."""
     server = socket.create_server(("127.0.0.1", 0))
 
     def serve():
@@ -15,34 +48,85 @@ def _server(reply: bytes) -> tuple[socket.socket, tuple[str, int]]:
                 conn, _ = server.accept()
             except OSError:
                 return
-            with conn:
-                conn.recv(1024)
-                conn.sendall(reply)
+            conn.close()
 
     threading.Thread(target=serve, daemon=True).start()
-    return server, server.getsockname()
+    return server
 
 
-def test_any_http_answer_counts_as_ready():
-    server, address = _server(b"HTTP/1.1 500 Oops\r\n\r\n")
-    with server:
-        assert answers_http(address, "app.localhost")
+def _closed_port() -> tuple[str, int]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()
 
 
-def test_a_listener_that_does_not_speak_http_is_not_ready():
-    # What docker-proxy does for a container that is not listening: accept, then close.
-    server, address = _server(b"")
-    with server:
-        assert not answers_http(address, "app.localhost")
+@pytest.mark.parametrize("status", [200, 204, 302])
+def test_http_check_passes_on_2xx_or_3xx_and_sends_the_app_host(http_app, status):
+    address, seen = http_app
+    check = CheckSettings(path=f"/{status}", timeout=1, attempts=1)
+
+    wait_until_ready(_process(address), host="app.localhost", check=check, still_running=lambda: True)
+
+    assert seen == [(f"/{status}", "app.localhost", "paas-healthcheck")]
 
 
-def test_waiting_stops_when_the_process_exits():
-    server, address = _server(b"")
-    with server, pytest.raises(NotReady, match="exited before answering"):
-        wait_until_ready(address, host="x", timeout=5, still_running=lambda: False)
+def test_http_check_fails_on_an_error_status_naming_path_and_status(http_app):
+    address, seen = http_app
+    check = CheckSettings(path="/500", timeout=1, attempts=3, interval=0.01)
+
+    with pytest.raises(NotReady, match=r"^failed its health check: GET /500 answered 500 \(3 attempts\)$"):
+        wait_until_ready(_process(address), host="x", check=check, still_running=lambda: True)
+    assert len(seen) == 3
 
 
-def test_waiting_gives_up_after_the_timeout():
-    server, address = _server(b"")
-    with server, pytest.raises(NotReady, match="within 0.3s"):
-        wait_until_ready(address, host="x", timeout=0.3, still_running=lambda: True)
+def test_http_check_does_not_count_an_accepted_connection_without_an_answer():
+    with _accept_then_close() as server:
+        process = _process(server.getsockname())
+        check = CheckSettings(path="/health", timeout=1, attempts=2, interval=0.01)
+        with pytest.raises(NotReady, match=r"did not answer GET /health on \$PORT \(.*2 attempts\)"):
+            wait_until_ready(process, host="x", check=check, still_running=lambda: True)
+
+
+def test_tcp_check_passes_once_the_port_accepts_connections():
+    with _accept_then_close() as server:
+        waited = wait_until_ready(_process(server.getsockname()), host="x", check=FAST, still_running=lambda: True)
+    assert 0 <= waited < 1
+
+
+def test_tcp_check_fails_on_a_closed_port_after_its_attempts():
+    with pytest.raises(NotReady, match=r"^did not accept connections on \$PORT within 3 attempts$"):
+        wait_until_ready(_process(_closed_port()), host="x", check=FAST, still_running=lambda: True)
+
+
+def test_tcp_check_fails_when_the_process_has_no_address():
+    with pytest.raises(NotReady, match="did not accept connections"):
+        wait_until_ready(_process(None), host="x", check=FAST, still_running=lambda: True)
+
+
+def test_waiting_stops_as_soon_as_the_process_exits():
+    calls = []
+
+    def still_running():
+        calls.append(1)
+        return len(calls) < 2
+
+    with pytest.raises(NotReady, match="^exited before answering on \\$PORT$"):
+        wait_until_ready(
+            _process(_closed_port()), host="x", check=CheckSettings(attempts=100, interval=0.01),
+            still_running=still_running,
+        )
+    assert len(calls) == 2  # checked before each attempt, not only at the end
+
+
+def test_the_wait_comes_before_the_first_attempt_and_counts_in_the_time_taken():
+    with _accept_then_close() as server:
+        check = CheckSettings(wait=0.3, timeout=1, attempts=1)
+        waited = wait_until_ready(_process(server.getsockname()), host="x", check=check, still_running=lambda: True)
+    assert waited >= 0.3
+
+
+def test_defaults_come_from_settings(settings):
+    settings.PAAS_CHECK_WAIT, settings.PAAS_CHECK_TIMEOUT = 2, 3
+    settings.PAAS_CHECK_ATTEMPTS, settings.PAAS_CHECK_INTERVAL = 4, 0.5
+
+    assert CheckSettings.defaults() == CheckSettings(path="", wait=2, timeout=3, attempts=4, interval=0.5)

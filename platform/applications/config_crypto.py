@@ -1,0 +1,40 @@
+"""Config vars at rest: Fernet with the keys in settings.PAAS_CONFIG_KEYS, newest first.
+
+MultiFernet encrypts with the first key and decrypts with any, so a new key can be put in
+front of the old ones and `manage.py rotate_config_keys` re-encrypts everything with it.
+"""
+import json
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+
+
+class ConfigKeyError(Exception):
+    """The stored config vars were encrypted with a key that is no longer configured."""
+
+
+def _box() -> MultiFernet:
+    try:
+        return MultiFernet([Fernet(key) for key in settings.PAAS_CONFIG_KEYS])
+    except ValueError as error:
+        raise ConfigKeyError(f"PAAS_CONFIG_KEYS holds an invalid Fernet key ({error})") from None
+
+
+def encrypt(config: dict[str, str]) -> str:
+    return _box().encrypt(json.dumps(config, sort_keys=True).encode()).decode() if config else ""
+
+
+def decrypt(ciphertext: str) -> dict[str, str]:
+    if not ciphertext:
+        return {}
+    try:
+        return json.loads(_box().decrypt(ciphertext.encode()))
+    except InvalidToken:
+        raise ConfigKeyError(
+            "config vars were encrypted with a key missing from PAAS_CONFIG_KEYS; restore that key"
+        ) from None
+
+
+def rotate(ciphertext: str) -> str:
+    """The same config vars, encrypted with the newest key."""
+    return _box().rotate(ciphertext.encode()).decode() if ciphertext else ""

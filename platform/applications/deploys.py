@@ -1,0 +1,59 @@
+"""Queueing rollouts that need no build (config changes, rollbacks) and waking the reconciler."""
+import django_rq
+from django.conf import settings
+from django.db import transaction
+
+from runtime.backend import get_backend
+
+
+def enqueue_on_commit(release) -> None:
+    release_id = release.pk
+    transaction.on_commit(
+        lambda: django_rq.get_queue(settings.PAAS_DEPLOY_QUEUE).enqueue(
+            "applications.jobs.deploy_release",
+            release_id,
+            job_id=f"paas-{settings.PAAS_INSTANCE}-release-{release_id}",
+            job_timeout=3600,
+        )
+    )
+
+
+def image_available(image: str) -> bool:
+    return bool(image) and get_backend().image_exists(image)
+
+
+def _wake_key() -> str:
+    return f"paas:{settings.PAAS_INSTANCE}:reconcile"
+
+
+def wake_reconciler(app_name: str) -> None:
+    """Ask the reconciler to look at this app now rather than at its next tick."""
+    redis = django_rq.get_connection(settings.PAAS_DEPLOY_QUEUE)
+    redis.rpush(_wake_key(), app_name)
+    redis.expire(_wake_key(), 300)
+
+
+def wait_for_wake(timeout: float) -> set[str]:
+    """The apps someone asked to reconcile, waiting up to `timeout` seconds for the first."""
+    redis = django_rq.get_connection(settings.PAAS_DEPLOY_QUEUE)
+    first = redis.blpop([_wake_key()], timeout=max(timeout, 0.01))
+    if first is None:
+        return set()
+    names = {first[1].decode()}
+    while (more := redis.lpop(_wake_key())) is not None:
+        names.add(more.decode())
+    return names
+
+
+def _heartbeat_key() -> str:
+    return f"paas:{settings.PAAS_INSTANCE}:reconciler:pid"
+
+
+def reconciler_heartbeat(pid: int, ttl: float) -> None:
+    django_rq.get_connection(settings.PAAS_DEPLOY_QUEUE).set(_heartbeat_key(), pid, ex=max(int(ttl), 1))
+
+
+def reconciler_pid() -> int | None:
+    """The pid of the reconciler that reported in lately, if any."""
+    value = django_rq.get_connection(settings.PAAS_DEPLOY_QUEUE).get(_heartbeat_key())
+    return int(value) if value else None

@@ -1,0 +1,77 @@
+"""The desired formation: how many containers of each process type, and their limits.
+
+Scaling changes these rows and wakes the reconciler; it makes no release, as on Heroku."""
+from django.conf import settings
+from django.db import transaction
+
+from applications import deploys
+from applications.models import App, Formation, Release
+from applications.procfile import RELEASE_PHASE
+from applications.selectors import live_release
+from paas.errors import UserError
+
+MAX_QUANTITY = 50
+MIN_MEMORY_MB = 16
+
+
+def formation_ensure(app: App, release: Release) -> dict[str, Formation]:
+    """Rows for the release's process types, creating new types as Heroku does: web at 1, others at 0."""
+    rows = {row.process_type: row for row in app.formation.all()}
+    for process_type in release.process_types:
+        if process_type == RELEASE_PHASE or process_type in rows:
+            continue
+        row, _ = Formation.objects.get_or_create(
+            app=app,
+            process_type=process_type,
+            defaults={
+                "quantity": 1 if process_type == "web" else 0,
+                "memory_mb": settings.PAAS_DEFAULT_MEMORY_MB,
+                "cpus": settings.PAAS_DEFAULT_CPUS,
+            },
+        )
+        rows[process_type] = row
+    return {name: row for name, row in rows.items() if name in release.process_types and name != RELEASE_PHASE}
+
+
+def formation_get(app: App) -> list[Formation]:
+    release = live_release(app)
+    return list(formation_ensure(app, release).values()) if release else []
+
+
+def _number(item: dict, key: str, kind, low, high):
+    value = item[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else int):
+        raise UserError(f'"{key}" of {item.get("type")} must be a number')
+    if not low <= value <= high:
+        raise UserError(f'"{key}" of {item.get("type")} must be between {low} and {high}')
+    return kind(value)
+
+
+def formation_update(*, app: App, updates: list) -> list[Formation]:
+    """Apply [{"type": "web", "quantity": 2, "memory_mb": 256, "cpus": 0.5}, ...] (all but type optional)."""
+    release = live_release(app)
+    if release is None:
+        raise UserError(f"'{app.name}' has no live release to scale yet; deploy it first")
+    rows = formation_ensure(app, release)
+    if not isinstance(updates, list) or not updates:
+        raise UserError('send a list of process types to change, e.g. [{"type": "web", "quantity": 2}]')
+    with transaction.atomic():
+        for item in updates:
+            if not isinstance(item, dict) or not isinstance(item.get("type"), str):
+                raise UserError('each item needs a "type", e.g. {"type": "web", "quantity": 2}')
+            row = rows.get(item["type"])
+            if row is None:
+                known = ", ".join(sorted(rows)) or "none"
+                raise UserError(f"'{app.name}' has no process type '{item['type']}' (its types: {known})")
+            unknown = set(item) - {"type", "quantity", "memory_mb", "cpus"}
+            if unknown:
+                raise UserError(f"unknown formation fields: {', '.join(sorted(unknown))}")
+            if "quantity" in item:
+                row.quantity = _number(item, "quantity", int, 0, MAX_QUANTITY)
+            if "memory_mb" in item:
+                row.memory_mb = _number(item, "memory_mb", int, MIN_MEMORY_MB, 64 * 1024)
+            if "cpus" in item:
+                row.cpus = _number(item, "cpus", float, 0.01, 64)
+            row.save()
+        transaction.on_commit(lambda: deploys.wake_reconciler(app.name))
+    return list(rows.values())

@@ -1,0 +1,222 @@
+"""Keep the engine matching the database.
+
+For each app: the live release's formation runs (a missing or dead container is replaced, with
+back-off when it keeps dying; limits follow the formation), containers of retired releases
+are stopped once the drain window has passed, leftovers of failed or interrupted rollouts are
+removed, and the router points at the live web containers. It takes the app's rollout lock
+without waiting, so it never acts on an app while a rollout is changing it.
+"""
+import logging
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils import timezone
+
+from applications import config_crypto, deploys
+from applications.formation import formation_ensure
+from applications.models import App, Release, ReleaseStatus
+from applications.rollout import RolloutFailed, app_rollout_lock, check_ready, process_spec
+from applications.selectors import live_release
+from router import nginx
+from runtime.backend import Backend, BackendError, Process, get_backend
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = 300.0
+# A replacement that stays up this long resets its slot's back-off.
+HEALTHY_AFTER = 60.0
+
+
+@dataclass
+class Backoff:
+    failures: int = 0
+    next_try: float = 0.0
+    last_start: float = 0.0
+
+
+class Reconciler:
+    def __init__(self, backend: Backend | None = None) -> None:
+        self.backend = backend or get_backend()
+        self.backoff: dict[tuple[str, str], Backoff] = {}
+        self.stopping: set[str] = set()
+        self.stopping_lock = threading.Lock()
+        # Stops wait up to PAAS_STOP_TIMEOUT for apps that ignore SIGTERM: never in the loop.
+        self.stopper = ThreadPoolExecutor(max_workers=4, thread_name_prefix="stop")
+
+    # --- the loop -------------------------------------------------------------------------
+    def run_forever(self, interval: float, should_stop: threading.Event) -> None:
+        last_full = 0.0
+        while not should_stop.is_set():
+            try:
+                deploys.reconciler_heartbeat(os.getpid(), ttl=interval * 3 + 30)
+                if time.monotonic() - last_full >= interval:
+                    self.reconcile_all()
+                    last_full = time.monotonic()
+                for name in deploys.wait_for_wake(interval):
+                    self._reconcile_safely(App.objects.filter(name=name).first())
+            except Exception:
+                # Redis or the database went away: keep trying, apps keep running meanwhile.
+                log.exception("reconciler pass failed; retrying")
+                close_old_connections()
+                should_stop.wait(interval)
+
+    def reconcile_all(self) -> None:
+        close_old_connections()
+        for app in App.objects.all():
+            self._reconcile_safely(app)
+
+    def _reconcile_safely(self, app: App | None) -> None:
+        """One app's trouble (an engine error, a container removed meanwhile) must not stop the others."""
+        if app is None:
+            return
+        try:
+            self.reconcile_app(app)
+        except (BackendError, nginx.RouterError, config_crypto.ConfigKeyError) as error:
+            log.warning("reconciling %s: %s", app.name, error)
+        except Exception:
+            log.exception("reconciling %s failed", app.name)
+
+    def reconcile_app(self, app: App) -> None:
+        with app_rollout_lock(app, wait=False) as acquired:
+            if not acquired:
+                return  # a rollout is changing it; the next pass looks again
+            live = live_release(app)
+            processes = self.backend.processes(app.name)
+            others = [p for p in processes if live is None or p.release != live.version]
+            self._dispose(app, others)
+            if live is not None:
+                self._converge(app, live, [p for p in processes if p.release == live.version])
+
+    # --- containers of other releases -------------------------------------------------------
+    def _dispose(self, app: App, processes: list[Process]) -> None:
+        versions = {p.release for p in processes}
+        releases = {r.version: r for r in Release.objects.filter(app=app, version__in=versions)}
+        now = timezone.now()
+        for process in processes:
+            release = releases.get(process.release)
+            status = release.status if release else None
+            if status == ReleaseStatus.RETIRED:
+                retired_at = release.retired_at or now
+                if (now - retired_at).total_seconds() >= settings.PAAS_DRAIN_SECONDS:
+                    self._stop_later(process)
+            elif status in (ReleaseStatus.PENDING, ReleaseStatus.DEPLOYING):
+                # We hold the rollout lock, so the rollout that started these has died.
+                Release.objects.filter(pk=release.pk, status=status).update(
+                    status=ReleaseStatus.FAILED, failure_reason="the rollout was interrupted (its worker stopped)"
+                )
+                self.backend.remove(process)
+            else:  # failed, unknown, or a leftover release-phase container
+                self.backend.remove(process)
+
+    def _stop_later(self, process: Process, delay: float = 0.0) -> None:
+        with self.stopping_lock:
+            if process.id in self.stopping:
+                return
+            self.stopping.add(process.id)
+
+        def stop() -> None:
+            try:
+                time.sleep(delay)
+                self.backend.stop(process, timeout=settings.PAAS_STOP_TIMEOUT)
+            except BackendError as error:
+                log.warning("stopping %s of %s: %s", process.label, process.app, error)
+            finally:
+                with self.stopping_lock:
+                    self.stopping.discard(process.id)
+
+        self.stopper.submit(stop)
+
+    # --- the live release ---------------------------------------------------------------------
+    def _converge(self, app: App, live: Release, current: list[Process]) -> None:
+        rows = formation_ensure(app, live)
+        wanted = {(t, i) for t, row in rows.items() for i in range(1, row.quantity + 1)}
+        slots: dict[tuple[str, int], Process] = {}
+        surplus: list[Process] = []
+        for process in sorted(current, key=lambda p: p.id):
+            key = (process.process_type, process.index)
+            if key not in wanted or key in slots:
+                surplus.append(process)
+            else:
+                slots[key] = process
+
+        env = None
+        for process_type, index in sorted(wanted):
+            row = rows[process_type]
+            process = slots.get((process_type, index))
+            if process is not None:
+                state = self.backend.state(process)
+                if state.running or state.restarting:
+                    self._keep(process, row)
+                    continue
+                log.warning("%s %s exited (code %s); replacing it", app.name, process.label, state.exit_code)
+                self.backend.remove(process)
+                del slots[(process_type, index)]
+                self._note_crash((app.name, process.label))
+            if env is None:
+                env = config_crypto.decrypt(live.config_ciphertext)
+            replacement = self._replace(app, live, row, index, env)
+            if replacement is not None:
+                slots[(process_type, index)] = replacement
+
+        web = [slots[key] for key in sorted(slots) if key[0] == "web" and slots[key].address]
+        nginx.route_app(app.name, [p.address for p in web])
+        for process in surplus:  # after the router let go of them, and a drain window later
+            self._stop_later(process, delay=settings.PAAS_DRAIN_SECONDS if process.process_type == "web" else 0)
+
+    def _keep(self, process: Process, row) -> None:
+        if self.backend.limits(process) != (row.memory_mb, row.cpus):
+            self.backend.update_limits(process, memory_mb=row.memory_mb, cpus=row.cpus)
+        backoff = self.backoff.get((process.app, process.label))
+        if backoff and time.monotonic() - backoff.last_start > HEALTHY_AFTER:
+            del self.backoff[(process.app, process.label)]
+
+    def _note_crash(self, key: tuple[str, str]) -> None:
+        """A replacement that died soon after it started is a crash loop: back off."""
+        backoff = self.backoff.setdefault(key, Backoff())
+        if backoff.last_start and time.monotonic() - backoff.last_start < HEALTHY_AFTER:
+            backoff.failures += 1
+            backoff.next_try = time.monotonic() + min(2.0**backoff.failures, MAX_BACKOFF)
+
+    def _replace(self, app: App, live: Release, row, index: int, env: dict[str, str]) -> Process | None:
+        spec = process_spec(live, row, index, env)
+        backoff = self.backoff.setdefault((app.name, spec.label), Backoff())
+        now = time.monotonic()
+        if now < backoff.next_try:
+            return None
+        backoff.last_start = now
+        try:
+            process = self.backend.start(spec)
+            if process.process_type == "web":
+                check_ready(self.backend, process, app, lambda line: None)
+        except (RolloutFailed, BackendError) as error:
+            backoff.failures += 1
+            delay = min(2.0 ** backoff.failures, MAX_BACKOFF)
+            backoff.next_try = time.monotonic() + delay
+            log.warning("%s %s did not start (%s); next try in %.0fs", app.name, spec.label, error, delay)
+            for leftover in self.backend.processes(app.name):
+                if leftover.release == live.version and leftover.label == spec.label:
+                    self.backend.remove(leftover)
+            return None
+        log.info("%s %s of v%s started", app.name, spec.label, live.version)
+        return process
+
+
+def restore_routes() -> None:
+    """Rebuild the router from the database (live releases) and the engine (their web processes)."""
+    backend = get_backend()
+    routes = {}
+    for app in App.objects.all():
+        release = live_release(app)
+        if release is None:
+            continue
+        routes[app.name] = [
+            p.address
+            for p in sorted(backend.processes(app.name), key=lambda p: p.index)
+            if p.release == release.version and p.process_type == "web" and p.address and backend.state(p).running
+        ]
+    nginx.replace_all(routes)

@@ -1,0 +1,103 @@
+"""Apps keep serving while the platform's own processes restart, and the router is rebuilt
+from the database when it comes back."""
+import http.client
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.support import SourceTree, static_site
+
+pytestmark = pytest.mark.e2e
+
+
+class Load(threading.Thread):
+    """Steady GETs through the router on a keep-alive connection, counting failures."""
+
+    def __init__(self, platform, app: str, expected: str) -> None:
+        super().__init__(daemon=True)
+        self.platform, self.host, self.expected = platform, f"{app}.localhost", expected
+        self.sent, self.failures, self.halt = 0, [], threading.Event()
+
+    def run(self) -> None:
+        conn = None
+        while not self.halt.is_set():
+            try:
+                conn = conn or http.client.HTTPConnection("127.0.0.1", self.platform.router_port, timeout=5)
+                conn.request("GET", "/", headers={"Host": self.host})
+                response = conn.getresponse()
+                body = response.read().decode()
+                if (response.status, body) != (200, self.expected):
+                    self.failures.append(f"{response.status} {body[:40]!r}")
+            except (OSError, http.client.HTTPException) as error:
+                self.failures.append(repr(error))
+                conn = None
+            self.sent += 1
+            time.sleep(0.01)
+
+    def finish(self) -> "Load":
+        self.halt.set()
+        self.join(10)
+        return self
+
+
+def _stop_service(run_dir: Path, name: str) -> None:
+    pid = int((run_dir / f"{name}.pid").read_text())
+    os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{name} (pid {pid}) did not stop")
+
+
+def _deployed(platform, tmp_path, text: str) -> str:
+    app = platform.new_app()
+    source = SourceTree(tmp_path / "src")
+    source.write(static_site(text)).commit()
+    push = source.push(platform.git_url(app))
+    assert push.returncode == 0, push.output
+    return app
+
+
+def test_restarting_web_workers_and_reconciler_never_interrupts_serving(platform, tmp_path):
+    app = _deployed(platform, tmp_path, "steady\n")
+    load = Load(platform, app, "steady\n")
+    load.start()
+    time.sleep(0.5)
+
+    run_dir = platform.var_dir / "run"
+    names = [p.stem for p in run_dir.glob("*.pid") if p.stem != "router"]
+    assert {"web", "worker-1", "reconciler"} <= set(names)
+    for name in names:
+        _stop_service(run_dir, name)
+    time.sleep(1)  # everything but the router and the app is down now
+    result = platform.manage("platform_up")
+    assert result.returncode == 0, result.stdout + result.stderr
+    platform.admin_token = (platform.var_dir / "admin.token").read_text().strip()  # make up issues a new one
+    time.sleep(1)
+
+    load.finish()
+    assert load.sent > 100
+    assert load.failures == []
+    assert platform.api("GET", f"/api/apps/{app}")[0] == 200  # and the control plane is back
+
+
+def test_router_restart_is_rebuilt_from_the_database(platform, tmp_path):
+    app = _deployed(platform, tmp_path, "routed again\n")
+    nginx_pid = int((platform.var_dir / "run" / "router.pid").read_text())
+    (platform.var_dir / "router" / "apps" / f"{app}.conf").unlink()  # the router's state is lost too
+    os.kill(nginx_pid, signal.SIGQUIT)
+    platform.wait_for("nginx to stop", lambda: not Path(f"/proc/{nginx_pid}").exists(), timeout=20)
+
+    result = platform.manage("platform_up")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    platform.admin_token = (platform.var_dir / "admin.token").read_text().strip()
+    assert platform.get(app) == (200, "routed again\n")
