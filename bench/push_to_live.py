@@ -11,20 +11,19 @@ Run from the repo root (needs Docker, Redis and nginx, like the end-to-end tests
     make bench    (or: .venv/bin/python bench/push_to_live.py [--runs N] [--show-push])
 """
 import argparse
-import http.client
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.common import BenchFailed, docker as _docker, fetch_url, wait_for as _wait_for  # noqa: E402
 from tests.support import Platform, SourceTree, ensure_base_image, start_platform, static_site, stop_platform  # noqa: E402
 
 AIM = 2.0
@@ -33,34 +32,12 @@ TIMEOUT = 60.0  # give up waiting for the new content after this long
 DOCKER_ENV = {**os.environ, "DOCKER_BUILDKIT": "0"}
 
 
-class BenchFailed(Exception):
-    pass
-
-
 def docker(*args: str) -> str:
-    result = subprocess.run(["docker", *args], env=DOCKER_ENV, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise BenchFailed(f"docker {' '.join(args)} failed:\n{result.stderr.strip()}")
-    return result.stdout.strip()
+    return _docker(*args, env=DOCKER_ENV)
 
 
 def wait_for(fetch: Callable[[], str], text: str) -> None:
-    """Poll `fetch` until its body contains `text`; connection errors just mean not yet."""
-    deadline = time.monotonic() + TIMEOUT
-    while True:
-        try:
-            if text in fetch():
-                return
-        except (OSError, http.client.HTTPException):
-            pass
-        if time.monotonic() > deadline:
-            raise BenchFailed(f"{text!r} was not served within {TIMEOUT:g}s")
-        time.sleep(POLL)
-
-
-def fetch_url(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return response.read().decode()
+    _wait_for(fetch, text, timeout=TIMEOUT, poll=POLL)
 
 
 def platform_round(platform: Platform, app: str, source: SourceTree, text: str) -> tuple[float, str]:

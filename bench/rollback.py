@@ -15,19 +15,20 @@ Run from the repo root (needs Docker, Redis and nginx, like the end-to-end tests
     make bench-rollback    (or: .venv/bin/python bench/rollback.py [--runs N])
 """
 import argparse
-import http.client
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.common import (  # noqa: E402
+    BenchFailed, docker, fetch_url, print_log_tails, release, wait_for as _wait_for, wait_live as _wait_live,
+)
 from tests.support import (  # noqa: E402
     Platform, SourceTree, ensure_base_image, free_port, start_platform, static_site, stop_platform,
 )
@@ -36,57 +37,14 @@ AIM = 3.0
 POLL = 0.02  # seconds between GETs while waiting for the content
 TIMEOUT = 60.0  # give up waiting for the content (or a release) after this long
 GET_TIMEOUT = 2.0  # seconds: short GETs, so one stuck request cannot hide the switch
-LOG_TAIL = 15  # lines of each platform log printed when the platform fails
-
-
-class BenchFailed(Exception):
-    pass
-
-
-def docker(*args: str) -> str:
-    result = subprocess.run(["docker", *args], capture_output=True, text=True)
-    if result.returncode != 0:
-        raise BenchFailed(f"docker {' '.join(args)} failed:\n{result.stderr.strip()}")
-    return result.stdout.strip()
 
 
 def wait_for(fetch: Callable[[], str], text: str) -> None:
-    """Poll `fetch` until its body contains `text`; connection errors just mean not yet."""
-    deadline = time.monotonic() + TIMEOUT
-    while True:
-        try:
-            if text in fetch():
-                return
-        except (OSError, http.client.HTTPException):
-            pass
-        if time.monotonic() > deadline:
-            raise BenchFailed(f"{text!r} was not served within {TIMEOUT:g}s")
-        time.sleep(POLL)
-
-
-def fetch_url(url: str, host: str | None = None) -> str:
-    request = urllib.request.Request(url, headers={"Host": host} if host else {})
-    with urllib.request.urlopen(request, timeout=GET_TIMEOUT) as response:
-        return response.read().decode()
-
-
-def release(platform: Platform, app: str, version: int) -> dict:
-    status, body = platform.api("GET", f"/api/apps/{app}/releases/{version}")
-    if status != 200:
-        raise BenchFailed(f"GET release v{version} answered {status}: {body}")
-    return body
+    _wait_for(fetch, text, timeout=TIMEOUT, poll=POLL)
 
 
 def wait_live(platform: Platform, app: str, version: int) -> dict:
-    """Wait for release `version` to finish rolling out; anything but live is a failure."""
-    deadline = time.monotonic() + TIMEOUT
-    while (body := release(platform, app, version))["status"] in ("pending", "deploying"):
-        if time.monotonic() > deadline:
-            raise BenchFailed(f"v{version} still {body['status']} after {TIMEOUT:g}s")
-        time.sleep(0.1)
-    if body["status"] != "live":
-        raise BenchFailed(f"v{version} ended {body['status']}: {body.get('failure_reason') or ''}")
-    return body
+    return _wait_live(platform, app, version, timeout=TIMEOUT, poll=0.1)
 
 
 def deploy(platform: Platform, app: str, source: SourceTree, text: str, version: int) -> dict:
@@ -106,7 +64,7 @@ def platform_round(platform: Platform, app: str, target: int, text: str) -> floa
     if status != 201:
         raise BenchFailed(f"rollback to v{target} answered {status}: {body}")
     try:
-        wait_for(lambda: fetch_url(url, host), text)
+        wait_for(lambda: fetch_url(url, host, GET_TIMEOUT), text)
     except BenchFailed as error:
         raise BenchFailed(f"{error}; v{body['version']} is {release(platform, app, body['version'])['status']}")
     took = time.monotonic() - started
@@ -120,7 +78,7 @@ def floor_round(image: str, label: str, text: str) -> float:
     started = time.monotonic()
     container = docker("run", "-d", "--label", label, "-p", f"127.0.0.1:{port}:5000", "-e", "PORT=5000", image)
     try:
-        wait_for(lambda: fetch_url(f"http://127.0.0.1:{port}/"), text)
+        wait_for(lambda: fetch_url(f"http://127.0.0.1:{port}/", timeout=GET_TIMEOUT), text)
         return time.monotonic() - started
     finally:
         subprocess.run(["docker", "rm", "-f", container], capture_output=True)
@@ -130,13 +88,6 @@ def cleanup_floor(label: str) -> None:
     ids = subprocess.run(["docker", "ps", "-aq", "--filter", f"label={label}"], capture_output=True, text=True)
     if ids.stdout.split():
         subprocess.run(["docker", "rm", "-f", *ids.stdout.split()], capture_output=True)
-
-
-def print_log_tails(platform: Platform) -> None:
-    for log in sorted((platform.var_dir / "log").glob("*.log")):
-        lines = log.read_text(errors="replace").splitlines()[-LOG_TAIL:]
-        print(f"--- last {len(lines)} lines of {log}", file=sys.stderr)
-        print("\n".join(lines), file=sys.stderr)
 
 
 def run(runs: int, tmp: Path) -> tuple[list[float], list[float]]:

@@ -32,6 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.common import BenchFailed, print_log_tails, wait_live as _wait_live  # noqa: E402
 from tests.support import Platform, SourceTree, ensure_base_image, start_platform, static_site, stop_platform  # noqa: E402
 
 REQUEST_TIMEOUT = 10.0  # seconds before a request counts as failed
@@ -40,11 +41,6 @@ LEAD_IN = 1.0  # seconds of load before the first change
 TAIL = 5.0  # seconds of load after the last change (drain + stop of the last old containers)
 POLL = 0.05  # seconds between release status checks
 TIMEOUT = 120.0  # give up on a change (or a scale) after this long
-LOG_TAIL = 15  # lines of each platform log printed when the platform fails
-
-
-class BenchFailed(Exception):
-    pass
 
 
 @dataclass
@@ -115,21 +111,8 @@ def wait_until(what: str, predicate, timeout: float = TIMEOUT):
     return result
 
 
-def release(platform: Platform, app: str, version: int) -> dict:
-    status, body = platform.api("GET", f"/api/apps/{app}/releases/{version}")
-    if status != 200:
-        raise BenchFailed(f"GET release v{version} answered {status}: {body}")
-    return body
-
-
 def wait_live(platform: Platform, app: str, version: int) -> None:
-    """Wait for release `version` to finish rolling out; anything but live is a platform failure."""
-    done = wait_until(
-        f"v{version} to finish rolling out",
-        lambda: (r := release(platform, app, version))["status"] not in ("pending", "deploying") and r,
-    )
-    if done["status"] != "live":
-        raise BenchFailed(f"v{version} ended {done['status']}: {done.get('failure_reason') or ''}")
+    _wait_live(platform, app, version, timeout=TIMEOUT, poll=POLL)
 
 
 def latest_version(platform: Platform, app: str) -> int:
@@ -212,13 +195,6 @@ def run_changes(
         done.append(Change(kind, version, took))
         print(f"{i:>6}  {kind:<16}  {'v' + str(version):>7}  {took:>7.2f}", flush=True)
     return done
-
-
-def print_log_tails(platform: Platform) -> None:
-    for log in sorted((platform.var_dir / "log").glob("*.log")):
-        lines = log.read_text(errors="replace").splitlines()[-LOG_TAIL:]
-        print(f"--- last {len(lines)} lines of {log}", file=sys.stderr)
-        print("\n".join(lines), file=sys.stderr)
 
 
 def run(changes: int, threads: int, web: int, tmp: Path) -> tuple[list[Change], Load]:

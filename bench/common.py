@@ -1,0 +1,67 @@
+"""What the benchmarks share: failures, docker calls, waiting for content and for releases."""
+import http.client
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+
+from tests.support import Platform
+
+
+class BenchFailed(Exception):
+    pass
+
+
+def docker(*args: str, env: dict[str, str] | None = None) -> str:
+    result = subprocess.run(["docker", *args], env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BenchFailed(f"docker {' '.join(args)} failed:\n{result.stderr.strip()}")
+    return result.stdout.strip()
+
+
+def fetch_url(url: str, host: str | None = None, timeout: float = 5.0) -> str:
+    request = urllib.request.Request(url, headers={"Host": host} if host else {})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return response.read().decode()
+
+
+def wait_for(fetch: Callable[[], str], text: str, *, timeout: float, poll: float) -> None:
+    """Poll `fetch` until its body contains `text`; connection errors just mean not yet."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if text in fetch():
+                return
+        except (OSError, http.client.HTTPException):
+            pass
+        if time.monotonic() > deadline:
+            raise BenchFailed(f"{text!r} was not served within {timeout:g}s")
+        time.sleep(poll)
+
+
+def release(platform: Platform, app: str, version: int) -> dict:
+    status, body = platform.api("GET", f"/api/apps/{app}/releases/{version}")
+    if status != 200:
+        raise BenchFailed(f"GET release v{version} answered {status}: {body}")
+    return body
+
+
+def wait_live(platform: Platform, app: str, version: int, *, timeout: float, poll: float) -> dict:
+    """Wait for release `version` to finish rolling out; anything but live is a platform failure."""
+    deadline = time.monotonic() + timeout
+    while (body := release(platform, app, version))["status"] in ("pending", "deploying"):
+        if time.monotonic() > deadline:
+            raise BenchFailed(f"v{version} still {body['status']} after {timeout:g}s")
+        time.sleep(poll)
+    if body["status"] != "live":
+        raise BenchFailed(f"v{version} ended {body['status']}: {body.get('failure_reason') or ''}")
+    return body
+
+
+def print_log_tails(platform: Platform, lines: int = 15) -> None:
+    """The end of each platform log, so a failed run says why before its temp dir is gone."""
+    for log in sorted((platform.var_dir / "log").glob("*.log")):
+        tail = log.read_text(errors="replace").splitlines()[-lines:]
+        print(f"--- last {len(tail)} lines of {log}", file=sys.stderr)
+        print("\n".join(tail), file=sys.stderr)
