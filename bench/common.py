@@ -59,6 +59,18 @@ def wait_live(platform: Platform, app: str, version: int, *, timeout: float, pol
     return body
 
 
+def print_router_trouble(platform: Platform, lines: int = 20) -> None:
+    """What the router logged about requests that did not get a 200, and its error log's end."""
+    log_dir = platform.var_dir / "log"
+    access = log_dir / "router-access.log"
+    trouble = [line for line in access.read_text(errors="replace").splitlines() if " status=200 " not in line]
+    print(f"--- router: {len(trouble)} requests without a 200 (last {lines}):", file=sys.stderr)
+    print("\n".join(trouble[-lines:]), file=sys.stderr)
+    errors = (log_dir / "router-error.log").read_text(errors="replace").splitlines()[-lines:]
+    print(f"--- router error log (last {len(errors)} lines):", file=sys.stderr)
+    print("\n".join(errors), file=sys.stderr)
+
+
 def print_log_tails(platform: Platform, lines: int = 15) -> None:
     """The end of each platform log, so a failed run says why before its temp dir is gone."""
     for log in sorted((platform.var_dir / "log").glob("*.log")):

@@ -1,6 +1,7 @@
 """Shared test helpers: real prerequisites, the local base image, a platform instance, git."""
 import json
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -171,6 +172,8 @@ def start_platform(tmp: Path) -> Platform:
         "PAAS_INSTANCE": instance,
         "PAAS_WEB_PORT": str(web_port),
         "PAAS_ROUTER_PORT": str(router_port),
+        # Apps' stable endpoints: a port range apart from `make up`'s (40000) and other runs'.
+        "PAAS_ROUTE_PORT_BASE": str(random.randrange(41000, 60000, 1000)),
         "REDIS_URL": "redis://127.0.0.1:6379/14",
         "PAAS_DRAIN_SECONDS": "1",
         "PAAS_STOP_TIMEOUT": "2",

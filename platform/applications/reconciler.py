@@ -20,9 +20,9 @@ from django.utils import timezone
 from applications import config_crypto, deploys
 from applications.formation import formation_ensure
 from applications.models import App, Release, ReleaseStatus
-from applications.rollout import RolloutFailed, app_rollout_lock, check_ready, process_spec
+from applications.rollout import RolloutFailed, app_rollout_lock, check_ready, process_spec, web_addresses
 from applications.selectors import live_release
-from router import nginx
+from router import routing
 from runtime.backend import Backend, BackendError, Process, get_backend
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ class Reconciler:
             return
         try:
             self.reconcile_app(app)
-        except (BackendError, nginx.RouterError, config_crypto.ConfigKeyError) as error:
+        except (BackendError, routing.RouterError, config_crypto.ConfigKeyError) as error:
             log.warning("reconciling %s: %s", app.name, error)
         except Exception:
             log.exception("reconciling %s failed", app.name)
@@ -163,8 +163,7 @@ class Reconciler:
             if replacement is not None:
                 slots[(process_type, index)] = replacement
 
-        web = [slots[key] for key in sorted(slots) if key[0] == "web" and slots[key].address]
-        nginx.route_app(app.name, [p.address for p in web])
+        routing.route_app(app.name, app.pk, web_addresses(slots.values()))
         for process in surplus:  # after the router let go of them, and a drain window later
             self._stop_later(process, delay=settings.PAAS_DRAIN_SECONDS if process.process_type == "web" else 0)
 
@@ -214,9 +213,6 @@ def restore_routes() -> None:
         release = live_release(app)
         if release is None:
             continue
-        routes[app.name] = [
-            p.address
-            for p in sorted(backend.processes(app.name), key=lambda p: p.index)
-            if p.release == release.version and p.process_type == "web" and p.address and backend.state(p).running
-        ]
-    nginx.replace_all(routes)
+        live = [p for p in backend.processes(app.name) if p.release == release.version and backend.state(p).running]
+        routes[app.pk] = (app.name, web_addresses(live))
+    routing.restore(routes)

@@ -7,7 +7,7 @@ and leaves the old release serving untouched. The old containers are not stopped
 reconciler stops them once the drain window after `retired_at` has passed, so a rollout never
 holds a worker for the drain.
 """
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 
 import django_rq
@@ -19,7 +19,7 @@ from applications.images import images_prune
 from applications.models import App, Formation, Release, ReleaseStatus
 from applications.procfile import RELEASE_PHASE, shell_command
 from applications.services import release_go_live, release_mark, release_output_set
-from router import nginx
+from router import routing
 from runtime.backend import Backend, BackendError, Process, ProcessSpec, get_backend
 from runtime.healthcheck import CheckSettings, NotReady, wait_until_ready
 
@@ -74,6 +74,18 @@ def process_spec(release: Release, row: Formation, index: int, env: dict[str, st
         memory_mb=row.memory_mb,
         cpus=row.cpus,
     )
+
+
+def web_addresses(processes: Iterable[Process]) -> list[tuple[str, int]]:
+    """Where the router sends the app's traffic: its web processes' published ports, by index.
+
+    Not the containers' own IPs: when Docker stops a container it deletes the kernel's
+    connection tracking entries for that IP, and a new connection through the app's endpoint
+    that reuses an old one's source port can be deleted with them (it then hangs). Entries
+    for a loopback port are left alone, and the port stays the same when the engine restarts
+    the container (its IP may not)."""
+    web = sorted((p for p in processes if p.process_type == "web" and p.address), key=lambda p: p.index)
+    return [p.address for p in web]
 
 
 def _failure(backend: Backend, process: Process, reason: str) -> RolloutFailed:
@@ -159,12 +171,12 @@ def deploy(release: Release, say: Say) -> bool:
             if release.process_types.get(RELEASE_PHASE):
                 _release_phase(backend, release, env, tell)
             _start_formation(backend, release, env, tell, started)
-            nginx.route_app(app.name, [p.address for p in started if p.process_type == "web"])
+            routing.route_app(app.name, app.pk, web_addresses(started))
         except BaseException as error:
             # Whatever went wrong, the router still points at the old processes: drop the new ones.
             for process in started:
                 backend.remove(process)
-            expected = isinstance(error, (RolloutFailed, BackendError, nginx.RouterError, config_crypto.ConfigKeyError))
+            expected = isinstance(error, (RolloutFailed, BackendError, routing.RouterError, config_crypto.ConfigKeyError))
             release_mark(release, ReleaseStatus.FAILED, str(error) if expected else f"internal error: {error!r}")
             release_output_set(release, lines)
             if expected:

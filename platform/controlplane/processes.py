@@ -21,7 +21,7 @@ from rq.worker import Worker
 
 from applications.deploys import reconciler_pid
 from applications.reconciler import restore_routes
-from router import nginx
+from router import routing
 
 
 class StartFailed(Exception):
@@ -141,7 +141,7 @@ def _wait(service: Service, timeout: float) -> None:
 
 def start_all(say: Callable[[str], None], timeout: float = 60) -> None:
     restore_routes()
-    nginx.start()
+    routing.start()
     say(f"router     listening on {settings.PAAS_ROUTER_HOST}:{settings.PAAS_ROUTER_PORT}")
     todo = services()
     for service in todo:
@@ -169,5 +169,5 @@ def stop_all(say: Callable[[str], None], timeout: float = 15) -> None:
             os.killpg(pid, signal.SIGKILL)
         _pid_file(name).unlink(missing_ok=True)
         say(f"{name:<10} stopped")
-    nginx.stop()
+    routing.stop()
     say("router     stopped")

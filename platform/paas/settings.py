@@ -168,6 +168,10 @@ PAAS_WEB_PORT = _env_int("PAAS_WEB_PORT", 8000)
 PAAS_WORKERS = _env_int("PAAS_WORKERS", 2)
 PAAS_ROUTER_HOST = os.environ.get("PAAS_ROUTER_HOST", "127.0.0.1")
 PAAS_ROUTER_PORT = _env_int("PAAS_ROUTER_PORT", 8080)
+# nginx sends app N's traffic to port BASE + N on the container network's host address, where
+# the kernel passes it to the app's live containers (router/endpoints.py). Each platform
+# instance on a host needs a range of its own.
+PAAS_ROUTE_PORT_BASE = _env_int("PAAS_ROUTE_PORT_BASE", 40000)
 PAAS_APPS_DOMAIN = os.environ.get("PAAS_APPS_DOMAIN", "localhost")
 PAAS_NGINX_BINARY = os.environ.get("PAAS_NGINX_BINARY", "/usr/sbin/nginx")
 PAAS_GIT_DIR = VAR_DIR / "git"

@@ -1,31 +1,31 @@
-"""The router: one nginx instance whose config the platform renders and reloads gracefully.
+"""The router's nginx: one instance whose config the platform renders, tests and reloads.
 
-Each app with a live release has its own file under apps/; switching a release rewrites that
-file and reloads (nginx -s reload), so in-flight requests finish on the old workers while new
-connections go to the new upstreams. A config that fails `nginx -t` is never loaded.
+Each app has a server block under apps/ that proxies its host name to the app's stable endpoint
+(router/endpoints.py), so the block is written once, when the app is first routed, and releases,
+scaling and replaced containers never touch nginx. A config that fails `nginx -t` is never
+loaded. Callers hold the router lock (router.routing).
 """
-import fcntl
 import logging
 import os
 import secrets
 import socket
 import subprocess
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
+
+from router.errors import RouterError
 
 log = logging.getLogger(__name__)
 
 ACCESS_LOG_FORMAT = (
     '$time_iso8601 host=$host method=$request_method path="$request_uri" status=$status '
-    'bytes=$body_bytes_sent duration=$request_time upstream=$upstream_addr request_id=$request_id'
+    'bytes=$body_bytes_sent duration=$request_time upstream=$upstream_addr connect=$upstream_connect_time '
+    'upstream_status=$upstream_status request_id=$request_id'
 )
 
 
-class RouterError(Exception):
-    pass
 
 
 def _dir() -> Path:
@@ -86,29 +86,22 @@ http {{
 """
 
 
-def render_app(app: str, upstreams: list[tuple[str, int]]) -> str:
-    servers = "\n".join(f"    server {host}:{port} max_fails=0;" for host, port in upstreams)
-    return f"""upstream paas_app_{app.replace('-', '_')} {{
-{servers}
-    keepalive 16;
-}}
-server {{
+def render_app(app: str, endpoint: tuple[str, int]) -> str:
+    host, port = endpoint
+    # No upstream keep-alive: each request opens its own connection to the endpoint, so it goes
+    # to whichever containers the kernel points the endpoint at when it starts.
+    return f"""server {{
     listen {_listen()};
     server_name {app}.{settings.PAAS_APPS_DOMAIN};
     location / {{
-        proxy_pass http://paas_app_{app.replace('-', '_')};
+        proxy_pass http://{host}:{port};
+    }}
+    error_page 502 = @paas_unavailable;
+    location @paas_unavailable {{
+        return 502 "Application error: no web process of {app} answered.\\n";
     }}
 }}
 """
-
-
-@contextmanager
-def _locked():
-    """One writer at a time: test-and-reload must see exactly the files it is about to load."""
-    _dir().mkdir(parents=True, exist_ok=True)
-    with open(_dir() / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
 
 
 def _nginx(*args: str) -> subprocess.CompletedProcess:
@@ -187,60 +180,52 @@ def _test_and_reload(generation: str) -> None:
         log.warning("router took longer than expected to load config %s", generation)
 
 
-def route_app(app: str, upstreams: list[tuple[str, int]]) -> None:
-    """Point app's host name at these upstreams (or stop routing it when there are none)."""
+def route_app(app: str, endpoint: tuple[str, int]) -> None:
+    """Serve app's host name from its endpoint; reloads only the first time (or if the endpoint moved)."""
     path = _apps_dir() / f"{app}.conf"
-    with _locked():
-        previous = path.read_text() if path.exists() else None
-        if previous == (render_app(app, upstreams) if upstreams else None):
-            return  # routed this way already: a reload would only cost time
-        generation = write_main_config()
-        if upstreams:
-            _write(path, render_app(app, upstreams))
-        else:
+    wanted = render_app(app, endpoint)
+    previous = path.read_text() if path.exists() else None
+    if previous == wanted:
+        return
+    generation = write_main_config()
+    _write(path, wanted)
+    try:
+        _test_and_reload(generation)
+    except RouterError:
+        if previous is None:
             path.unlink(missing_ok=True)
-        try:
-            _test_and_reload(generation)
-        except RouterError:
-            if previous is None:
-                path.unlink(missing_ok=True)
-            else:
-                _write(path, previous)
-            raise
+        else:
+            _write(path, previous)
+        raise
 
 
-def replace_all(routes: dict[str, list[tuple[str, int]]]) -> None:
-    """Rewrite every app's file from scratch (after a restart, from the database and engine).
+def replace_all(endpoints: dict[str, tuple[str, int]]) -> None:
+    """Rewrite every app's file from scratch (at start, from the database).
 
     A reload closes idle keep-alive client connections, so a router already serving exactly
-    these routes is left alone."""
-    with _locked():
-        wanted = {app: render_app(app, upstreams) for app, upstreams in routes.items() if upstreams}
-        current = {path.stem: path.read_text() for path in _apps_dir().glob("*.conf")}
-        if wanted == current and is_running():
-            return
-        generation = write_main_config()
-        for stale in _apps_dir().glob("*.conf"):
-            if stale.stem not in routes:
-                stale.unlink()
-        for app, upstreams in routes.items():
-            if upstreams:
-                _write(_apps_dir() / f"{app}.conf", render_app(app, upstreams))
-            else:
-                (_apps_dir() / f"{app}.conf").unlink(missing_ok=True)
-        _test_and_reload(generation)
+    these apps is left alone."""
+    wanted = {app: render_app(app, endpoint) for app, endpoint in endpoints.items()}
+    current = {path.stem: path.read_text() for path in _apps_dir().glob("*.conf")}
+    if wanted == current and is_running():
+        return
+    generation = write_main_config()
+    for stale in _apps_dir().glob("*.conf"):
+        if stale.stem not in wanted:
+            stale.unlink()
+    for app, text in wanted.items():
+        _write(_apps_dir() / f"{app}.conf", text)
+    _test_and_reload(generation)
 
 
 def start() -> None:
-    with _locked():
-        generation = write_main_config()
-        if is_running():
-            return
-        result = _nginx()
-        if result.returncode != 0:
-            raise RouterError(f"router failed to start: {result.stderr.strip()}")
-        if not wait_for_generation(generation):
-            raise RouterError(f"the router did not answer on {_listen()} after starting")
+    generation = write_main_config()
+    if is_running():
+        return
+    result = _nginx()
+    if result.returncode != 0:
+        raise RouterError(f"router failed to start: {result.stderr.strip()}")
+    if not wait_for_generation(generation):
+        raise RouterError(f"the router did not answer on {_listen()} after starting")
 
 
 def stop() -> None:

@@ -96,6 +96,11 @@ class Backend(ABC):
         """Remove at once (SIGKILL)."""
 
     @abstractmethod
+    def host_address(self) -> str:
+        """This host's address on the processes' network: connections made from it reach their
+        internal addresses."""
+
+    @abstractmethod
     def image_exists(self, image: str) -> bool: ...
 
     @abstractmethod

@@ -226,6 +226,16 @@ class DockerBackend(Backend):
         if container is not None:
             self._remove_quietly(container)
 
+    def host_address(self) -> str:
+        try:
+            configs = self.client.networks.get("bridge").attrs["IPAM"]["Config"] or []
+        except docker.errors.APIError as error:
+            raise BackendError(f"cannot read the engine's bridge network: {_explain(error)}") from None
+        gateway = next((c["Gateway"] for c in configs if c.get("Gateway")), None)
+        if gateway is None:
+            raise BackendError("the engine's bridge network has no gateway address (is dockerd running with --bridge=none?)")
+        return gateway
+
     def image_exists(self, image: str) -> bool:
         try:
             self.client.images.get(image)

@@ -1,6 +1,5 @@
 """The Docker backend against the real engine: hardened profile, formation, release phase, limits."""
 import time
-import uuid
 
 import docker
 import docker.errors
@@ -11,28 +10,6 @@ from runtime.docker_backend import CAPABILITIES, DockerBackend
 from runtime.healthcheck import CheckSettings, NotReady, wait_until_ready
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def instance(docker_engine, base_image, settings) -> str:
-    """A PAAS_INSTANCE of this test alone: everything it creates is labelled with it and removed."""
-    settings.PAAS_INSTANCE = f"t{uuid.uuid4().hex[:8]}"
-    client = docker.from_env()
-    yield settings.PAAS_INSTANCE
-    for container in client.containers.list(all=True, filters={"label": f"io.paas.instance={settings.PAAS_INSTANCE}"}):
-        container.remove(force=True, v=True)
-    prefix = f"paas-{settings.PAAS_INSTANCE}/"
-    for image in client.images.list(name=f"{prefix}*"):
-        # Only this test's tags: the image behind them also carries the shared base image's tag.
-        for tag in image.tags:
-            if tag.startswith(prefix):
-                client.images.remove(tag)
-    client.close()
-
-
-@pytest.fixture
-def backend(instance) -> DockerBackend:
-    return DockerBackend()
 
 
 def _spec(image: str, process_type: str = "web", command: list[str] | None = None, **fields) -> ProcessSpec:

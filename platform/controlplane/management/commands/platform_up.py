@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from controlplane.bootstrap import ADMIN, bootstrap
 from controlplane.processes import StartFailed, start_all
-from router.nginx import RouterError
+from router.routing import RouterError
 from runtime.backend import BackendError
 
 
