@@ -2,6 +2,7 @@
 import json
 import os
 import random
+import re
 import shutil
 import socket
 import subprocess
@@ -66,6 +67,15 @@ def ensure_base_image() -> str:
         subprocess.run(["docker", "import", "-", BASE_IMAGE], stdin=tar.stdout, check=True, capture_output=True)
         tar.wait()
     return BASE_IMAGE
+
+
+def free_route_port_base() -> int:
+    """A PAAS_ROUTE_PORT_BASE whose 1000 ports no platform instance's rules on this host use yet."""
+    rules = subprocess.run(["iptables", "-t", "nat", "-S"], capture_output=True, text=True, check=True).stdout
+    used = {int(port) // 1000 * 1000 for port in re.findall(r"^-A PAAS-\S+ .*--dport (\d+)", rules, re.MULTILINE)}
+    free = [base for base in range(41000, 60000, 1000) if base not in used]
+    assert free, "every route port range is taken: remove stale PAAS-* chains (iptables -t nat -S)"
+    return random.choice(free)
 
 
 def free_port() -> int:
@@ -173,7 +183,7 @@ def start_platform(tmp: Path) -> Platform:
         "PAAS_WEB_PORT": str(web_port),
         "PAAS_ROUTER_PORT": str(router_port),
         # Apps' stable endpoints: a port range apart from `make up`'s (40000) and other runs'.
-        "PAAS_ROUTE_PORT_BASE": str(random.randrange(41000, 60000, 1000)),
+        "PAAS_ROUTE_PORT_BASE": str(free_route_port_base()),
         "REDIS_URL": "redis://127.0.0.1:6379/14",
         "PAAS_DRAIN_SECONDS": "1",
         "PAAS_STOP_TIMEOUT": "2",

@@ -1,5 +1,4 @@
 """Apps' stable endpoints in the kernel's NAT table, against real iptables and containers."""
-import random
 import socket
 import subprocess
 import urllib.request
@@ -9,6 +8,7 @@ import pytest
 from router import endpoints
 from router.errors import RouterError
 from runtime.backend import ProcessSpec
+from tests.support import free_route_port_base
 
 pytestmark = pytest.mark.e2e
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def routes(backend, settings):
     """This test's instance with a route port range of its own; its rules are removed afterwards."""
-    settings.PAAS_ROUTE_PORT_BASE = random.randrange(41000, 60000, 1000)
+    settings.PAAS_ROUTE_PORT_BASE = free_route_port_base()
     yield
     endpoints.remove_all()
 
