@@ -69,10 +69,14 @@ def ensure_base_image() -> str:
     return BASE_IMAGE
 
 
+def nat_rules() -> str:
+    """The kernel's nat table as `iptables -S` prints it (where the router's endpoints live)."""
+    return subprocess.run(["iptables", "-t", "nat", "-S"], capture_output=True, text=True, check=True).stdout
+
+
 def free_route_port_base() -> int:
     """A PAAS_ROUTE_PORT_BASE whose 1000 ports no platform instance's rules on this host use yet."""
-    rules = subprocess.run(["iptables", "-t", "nat", "-S"], capture_output=True, text=True, check=True).stdout
-    used = {int(port) // 1000 * 1000 for port in re.findall(r"^-A PAAS-\S+ .*--dport (\d+)", rules, re.MULTILINE)}
+    used = {int(port) // 1000 * 1000 for port in re.findall(r"^-A PAAS-\S+ .*--dport (\d+)", nat_rules(), re.MULTILINE)}
     free = [base for base in range(41000, 60000, 1000) if base not in used]
     assert free, "every route port range is taken: remove stale PAAS-* chains (iptables -t nat -S)"
     return random.choice(free)

@@ -1,6 +1,5 @@
 """Apps' stable endpoints in the kernel's NAT table, against real iptables and containers."""
 import socket
-import subprocess
 import urllib.request
 
 import pytest
@@ -8,7 +7,7 @@ import pytest
 from router import endpoints
 from router.errors import RouterError
 from runtime.backend import ProcessSpec
-from tests.support import free_route_port_base
+from tests.support import free_route_port_base, nat_rules
 
 pytestmark = pytest.mark.e2e
 
@@ -41,10 +40,6 @@ def _get(endpoint: tuple[str, int]) -> str:
         return response.read().decode().strip()
 
 
-def _rules() -> str:
-    return subprocess.run(["iptables", "-t", "nat", "-S"], capture_output=True, text=True, check=True).stdout
-
-
 def test_switch_sends_every_new_connection_to_the_new_container_at_once(routes, backend, base_image, settings):
     blue = _serving(backend, base_image, "blue", settings)
     green = _serving(backend, base_image, "green", settings)
@@ -55,7 +50,7 @@ def test_switch_sends_every_new_connection_to_the_new_container_at_once(routes, 
 
     endpoints.point("shop", 7, [green])
     assert [_get(endpoint) for _ in range(20)] == ["green"] * 20
-    assert '--comment "paas app shop"' in _rules()
+    assert '--comment "paas app shop"' in nat_rules()
 
 
 def test_connection_opened_before_a_switch_stays_with_its_container(routes, backend, base_image, settings):
@@ -89,14 +84,14 @@ def test_traffic_is_spread_over_all_web_containers_and_refused_with_none(routes,
 def test_restore_drops_apps_that_are_gone_and_remove_all_leaves_no_rules(routes, backend, base_image, settings):
     blue = _serving(backend, base_image, "blue", settings)
     endpoints.replace_all({1: ("one", [blue]), 2: ("two", [blue])})
-    assert endpoints.app_chain(1) in _rules() and endpoints.app_chain(2) in _rules()
+    assert endpoints.app_chain(1) in nat_rules() and endpoints.app_chain(2) in nat_rules()
 
     endpoints.replace_all({2: ("two", [blue])})
-    assert f"-N {endpoints.app_chain(1)}" not in _rules()
+    assert f"-N {endpoints.app_chain(1)}" not in nat_rules()
     assert _get(endpoints.endpoint(2)) == "blue"
 
     endpoints.remove_all()
-    assert endpoints.root_chain() not in _rules()
+    assert endpoints.root_chain() not in nat_rules()
 
 
 def test_a_port_claimed_by_another_instance_is_refused_with_a_clear_error(routes, backend, base_image, settings):

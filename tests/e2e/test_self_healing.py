@@ -3,14 +3,13 @@ from the database when it comes back."""
 import http.client
 import os
 import signal
-import subprocess
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.support import SourceTree, static_site
+from tests.support import SourceTree, nat_rules, static_site
 
 pytestmark = pytest.mark.e2e
 
@@ -106,8 +105,4 @@ def test_router_restart_is_rebuilt_from_the_database(platform, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     platform.admin_token = (platform.var_dir / "admin.token").read_text().strip()
     assert platform.get(app) == (200, "routed again\n")
-    assert f"paas app {app}" in _nat_rules()
-
-
-def _nat_rules() -> str:
-    return subprocess.run(["iptables", "-t", "nat", "-S"], capture_output=True, text=True, check=True).stdout
+    assert f"paas app {app}" in nat_rules()
