@@ -1,16 +1,45 @@
 """What the benchmarks share: failures, docker calls, waiting for content and for releases."""
 import http.client
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
 
 from tests.support import Platform
 
 
 class BenchFailed(Exception):
     pass
+
+
+T = TypeVar("T")
+
+
+def run_in_temp_dir(run: Callable[[Path], T]) -> T | None:
+    """Run a benchmark in a throwaway directory; None (after saying why) if the platform failed it."""
+    try:
+        with tempfile.TemporaryDirectory(prefix="paas-bench-", ignore_cleanup_errors=True) as tmp:
+            return run(Path(tmp))
+    except (BenchFailed, AssertionError) as error:
+        print(f"benchmark failed: {error}", file=sys.stderr)
+        return None
+
+
+def print_against_floor(what: str, times: list[float], floor_times: list[float], *, floor_is: str, aim: float,
+                        what_is: str = "") -> None:
+    """Both medians, one under the other, and their ratio against the aim."""
+    median, floor = statistics.median(times), statistics.median(floor_times)
+    ratio = median / floor
+    label = f"median {what}:"
+    width = len(label) + 1
+    print(f"\n{label:<{width}}{median:.2f}s" + (f" ({what_is})" if what_is else ""))
+    print(f"{'median floor:':<{width}}{floor:.2f}s ({floor_is})")
+    print(f"{'ratio:':<{width}}{ratio:.2f}  aim < {aim:g}: {'met' if ratio < aim else 'NOT met'}")
 
 
 def docker(*args: str, env: dict[str, str] | None = None) -> str:

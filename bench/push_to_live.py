@@ -12,10 +12,8 @@ Run from the repo root (needs Docker, Redis and nginx, like the end-to-end tests
 """
 import argparse
 import os
-import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -23,7 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import BenchFailed, docker as _docker, fetch_url, wait_for as _wait_for  # noqa: E402
+from bench.common import (  # noqa: E402
+    BenchFailed, docker as _docker, fetch_url, print_against_floor, run_in_temp_dir, wait_for as _wait_for,
+)
 from tests.support import Platform, SourceTree, ensure_base_image, start_platform, static_site, stop_platform  # noqa: E402
 
 AIM = 2.0
@@ -114,17 +114,13 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="timed rounds (default 5)")
     parser.add_argument("--show-push", action="store_true", help="print the output of the last push")
     args = parser.parse_args()
-    try:
-        with tempfile.TemporaryDirectory(prefix="paas-bench-", ignore_cleanup_errors=True) as tmp:
-            platform_times, floor_times = run(max(1, args.runs), args.show_push, Path(tmp))
-    except (BenchFailed, AssertionError) as error:
-        print(f"benchmark failed: {error}", file=sys.stderr)
+    measured = run_in_temp_dir(lambda tmp: run(max(1, args.runs), args.show_push, tmp))
+    if measured is None:
         return 1
-    median_platform, median_floor = statistics.median(platform_times), statistics.median(floor_times)
-    ratio = median_platform / median_floor
-    print(f"\nmedian push to live: {median_platform:.2f}s")
-    print(f"median floor:        {median_floor:.2f}s (docker build + docker run until it answers)")
-    print(f"ratio:               {ratio:.2f}  aim < {AIM:g}: {'met' if ratio < AIM else 'NOT met'}")
+    platform_times, floor_times = measured
+    print_against_floor(
+        "push to live", platform_times, floor_times, floor_is="docker build + docker run until it answers", aim=AIM
+    )
     return 0
 
 

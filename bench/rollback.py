@@ -15,10 +15,8 @@ Run from the repo root (needs Docker, Redis and nginx, like the end-to-end tests
     make bench-rollback    (or: .venv/bin/python bench/rollback.py [--runs N])
 """
 import argparse
-import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -27,7 +25,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (  # noqa: E402
-    BenchFailed, docker, fetch_url, print_log_tails, release, wait_for as _wait_for, wait_live as _wait_live,
+    BenchFailed, docker, fetch_url, print_against_floor, print_log_tails, release, run_in_temp_dir,
+    wait_for as _wait_for, wait_live as _wait_live,
 )
 from tests.support import (  # noqa: E402
     Platform, SourceTree, ensure_base_image, free_port, start_platform, static_site, stop_platform,
@@ -131,17 +130,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="timed rounds (default 5)")
     args = parser.parse_args()
-    try:
-        with tempfile.TemporaryDirectory(prefix="paas-bench-", ignore_cleanup_errors=True) as tmp:
-            platform_times, floor_times = run(max(1, args.runs), Path(tmp))
-    except (BenchFailed, AssertionError) as error:
-        print(f"benchmark failed: {error}", file=sys.stderr)
+    measured = run_in_temp_dir(lambda tmp: run(max(1, args.runs), tmp))
+    if measured is None:
         return 1
-    median_platform, median_floor = statistics.median(platform_times), statistics.median(floor_times)
-    ratio = median_platform / median_floor
-    print(f"\nmedian rollback to served: {median_platform:.2f}s (POST releases until the router serves it)")
-    print(f"median floor:              {median_floor:.2f}s (docker run of the cached image until it answers)")
-    print(f"ratio:                     {ratio:.2f}  aim < {AIM:g}: {'met' if ratio < AIM else 'NOT met'}")
+    platform_times, floor_times = measured
+    print_against_floor(
+        "rollback to served", platform_times, floor_times, what_is="POST releases until the router serves it",
+        floor_is="docker run of the cached image until it answers", aim=AIM,
+    )
     return 0
 
 

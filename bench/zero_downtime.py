@@ -21,9 +21,7 @@ import argparse
 import http.client
 import re
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -33,8 +31,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import BenchFailed, print_log_tails, print_router_trouble, wait_live as _wait_live  # noqa: E402
-from tests.support import Platform, SourceTree, ensure_base_image, start_platform, static_site, stop_platform  # noqa: E402
+from bench.common import (  # noqa: E402
+    BenchFailed, print_log_tails, print_router_trouble, run_in_temp_dir, wait_live as _wait_live,
+)
+from tests.support import (  # noqa: E402
+    Platform, SourceTree, ensure_base_image, nat_rules, start_platform, static_site, stop_platform,
+)
 
 REQUEST_TIMEOUT = 10.0  # seconds before a request counts as failed
 ERROR_PAUSE = 0.01  # seconds a client waits after a failed request, so a dead router is not a busy loop
@@ -151,7 +153,7 @@ def check_served(platform: Platform, app: str, text: str, version: int) -> None:
 
 def routed_containers(app: str) -> int:
     """How many containers the kernel's DNAT rules spread the app's endpoint over."""
-    rules = subprocess.run(["iptables", "-t", "nat", "-S"], capture_output=True, text=True, check=True).stdout
+    rules = nat_rules()
     jump = re.search(rf'--comment "paas app {re.escape(app)}" -j (\S+)', rules)
     if jump is None:
         return 0
@@ -255,13 +257,10 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4, help="client threads (default 4)")
     parser.add_argument("--web", type=int, default=1, help="web containers (default 1)")
     args = parser.parse_args()
-    try:
-        with tempfile.TemporaryDirectory(prefix="paas-bench-", ignore_cleanup_errors=True) as tmp:
-            done, load = run(max(1, args.changes), max(1, args.threads), max(1, args.web), Path(tmp))
-    except (BenchFailed, AssertionError) as error:
-        print(f"benchmark failed: {error}", file=sys.stderr)
+    measured = run_in_temp_dir(lambda tmp: run(max(1, args.changes), max(1, args.threads), max(1, args.web), tmp))
+    if measured is None:
         return 1
-    report(done, load)
+    report(*measured)
     return 0
 
 
