@@ -4,7 +4,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: up down test prereqs venv bench bench-zero-downtime bench-rollback
+.PHONY: up down test prereqs venv bench bench-zero-downtime bench-rollback bench-log-pipeline
 
 up: prereqs venv
 	$(PYTHON) manage.py migrate --noinput -v0
@@ -22,12 +22,16 @@ bench: prereqs venv
 	$(PYTHON) bench/push_to_live.py
 	$(PYTHON) bench/zero_downtime.py
 	$(PYTHON) bench/rollback.py
+	$(PYTHON) bench/log_pipeline.py
 
 bench-zero-downtime: prereqs venv
 	$(PYTHON) bench/zero_downtime.py
 
 bench-rollback: prereqs venv
 	$(PYTHON) bench/rollback.py
+
+bench-log-pipeline: prereqs venv
+	$(PYTHON) bench/log_pipeline.py
 
 prereqs:
 	@scripts/prereqs

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Django's command-line utility for the platform's control plane."""
+import faulthandler
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -12,6 +14,9 @@ for path in (str(ROOT), str(ROOT / "platform")):
 
 
 def main() -> None:
+    # `kill -USR1 PID` writes every thread's stack to the process's stderr (its log under var/log/
+    # for the platform's services): how to see where a stuck reconciler or shipper is.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "paas.settings")
     from django.core.management import execute_from_command_line
 

@@ -3,8 +3,10 @@ dashboard) follows, ended by one `end` entry that carries the outcome."""
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import django_rq
 from django.conf import settings
+
+from observability import logstream
+from paas.redis_client import redis_client
 
 MAX_LINES = 20000
 KEEP_SECONDS = 24 * 3600
@@ -20,24 +22,27 @@ def _key(build_id: int) -> str:
     return f"paas:{settings.PAAS_INSTANCE}:build:{build_id}:output"
 
 
-def _redis():
-    return django_rq.get_connection(settings.PAAS_BUILD_QUEUE)
-
-
 def discard(build_id: int) -> None:
     """Drop what an earlier install (a fresh database, the same Redis) left under this build id."""
-    _redis().delete(_key(build_id))
+    redis_client().delete(_key(build_id))
 
 
 class BuildOutput:
-    """Writer side: every line goes to the stream at once and to the build record at the end."""
+    """Writer side: every line goes to the push's stream at once and to the build record at the
+    end; build lines also go to the app's log stream."""
 
-    def __init__(self, build_id: int) -> None:
+    def __init__(self, build_id: int, app_id: int) -> None:
         self.key = _key(build_id)
-        self.redis = _redis()
+        self.app_id = app_id
+        self.redis = redis_client()
         self.lines: list[str] = []
 
     def say(self, text: str) -> None:
+        self.show(text)
+        logstream.say(self.app_id, "build", text)
+
+    def show(self, text: str) -> None:
+        """On the push (and the build record) only: the rollout logs its own lines as platform events."""
         for line in text.splitlines() or [""]:
             self.lines.append(line)
             self.redis.xadd(self.key, {"line": line}, maxlen=MAX_LINES, approximate=True)
@@ -56,7 +61,7 @@ class BuildOutput:
 def follow(build_id: int, *, idle: float = 2.0) -> Iterator[str | Ending | None]:
     """Yield lines as they arrive, then the Ending; yields None after each `idle` seconds of
     silence so the caller can check that the build is still alive."""
-    redis = _redis()
+    redis = redis_client()
     key = _key(build_id)
     last_id = "0-0"
     while True:

@@ -32,7 +32,7 @@ def _keep_output(build: Build, out: BuildOutput) -> None:
 def build_and_deploy(build_id: int) -> None:
     build = Build.objects.select_related("app", "created_by").get(pk=build_id)
     app = build.app
-    out = BuildOutput(build.pk)
+    out = BuildOutput(build.pk, app.pk)
     context = source_path(build.pk)
     Build.objects.filter(pk=build.pk).update(status=BuildStatus.BUILDING)
     try:
@@ -73,7 +73,7 @@ def build_and_deploy(build_id: int) -> None:
     types = ", ".join(sorted(process_types))
     out.say(f"-----> Releasing v{release.version} (process types: {types})")
     try:
-        went_live = deploy(release, out.say)
+        went_live = deploy(release, out.show)
     except RolloutFailed as error:
         out.say(f"Release v{release.version} failed; the previous release keeps serving.")
         out.say(f"Deploy failed: {error}")

@@ -18,6 +18,7 @@ from builds.output import Ending, follow
 from builds.ref_updates import ZERO, check_updates, parse_updates
 from builds.repositories import repository_path
 from builds.services import build_create, build_job_id
+from paas.redis_client import redis_client
 
 DEAD_JOB = {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
 # How long a successful push keeps the app's push lock for git to move the branch.
@@ -36,7 +37,7 @@ def _archive(app: App, commit: str, git_env: dict[str, str]) -> Callable[[Path],
 
 def _job_gone(job_id: str) -> str | None:
     """Why the build's job can no longer produce output, or None while it may."""
-    connection = django_rq.get_connection(settings.PAAS_BUILD_QUEUE)
+    connection = redis_client()
     try:
         job = Job.fetch(job_id, connection=connection)
     except NoSuchJobError:
@@ -55,7 +56,7 @@ def _branch_head(app: App, ref: str) -> str:
 
 
 def _push_lock(app_name: str) -> Lock:
-    return django_rq.get_connection(settings.PAAS_BUILD_QUEUE).lock(
+    return redis_client().lock(
         f"paas:{settings.PAAS_INSTANCE}:push:{app_name}",
         timeout=settings.PAAS_BUILD_TIMEOUT + 600,
         thread_local=False,
@@ -159,7 +160,7 @@ def _build_and_follow(
 def _cancel_if_queued(job_id: str) -> None:
     """A push that gave up must not go live later: drop its build if no worker took it yet."""
     try:
-        job = Job.fetch(job_id, connection=django_rq.get_connection(settings.PAAS_BUILD_QUEUE))
+        job = Job.fetch(job_id, connection=redis_client())
     except NoSuchJobError:
         return
     if job.get_status(refresh=True) == JobStatus.QUEUED:

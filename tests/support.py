@@ -177,7 +177,8 @@ class Platform:
         return result.stdout.split()
 
 
-def start_platform(tmp: Path) -> Platform:
+def start_platform(tmp: Path, **overrides: str) -> Platform:
+    """A platform instance of its own; `overrides` are environment settings (PAAS_*) to change."""
     instance = f"t{uuid.uuid4().hex[:8]}"
     web_port, router_port = free_port(), free_port()
     env = {
@@ -195,6 +196,9 @@ def start_platform(tmp: Path) -> Platform:
         "PAAS_CHECK_ATTEMPTS": "40",
         "PAAS_CHECK_INTERVAL": "0.25",
         "PAAS_RECONCILE_INTERVAL": "0.5",
+        # A short backlog, so the slow-viewer test overflows it with a modest burst of lines.
+        "PAAS_VIEWER_BACKLOG": "16",
+        **overrides,
     }
     env.pop("DATABASE_URL", None)
     platform = Platform(env, tmp / "var", f"http://127.0.0.1:{web_port}", router_port, "", instance)

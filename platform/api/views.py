@@ -1,3 +1,7 @@
+import math
+import time
+from datetime import datetime, timezone
+
 from django.http import HttpRequest, JsonResponse
 
 from access.policy import Action
@@ -7,6 +11,7 @@ from applications.config_vars import config_vars_get, config_vars_update
 from applications.formation import formation_get, formation_update
 from applications.selectors import app_for, apps_visible_to, live_release
 from applications.services import app_checks_update, app_create, release_rollback
+from observability.metrics_store import samples_since
 from paas.errors import Missing, UserError
 
 
@@ -96,3 +101,31 @@ def app_formation(request: HttpRequest, app_name: str) -> JsonResponse:
         rows = formation_get(app)
     live = live_release(app)
     return JsonResponse([formation_json(row, live) for row in rows], safe=False)
+
+
+METRICS_DEFAULT_SECONDS = 15 * 60
+SINCE_FORMATS = "give ISO 8601 (2026-01-01T12:00:00Z) or unix seconds"
+
+
+def _since(value: str | None) -> float:
+    """`since` as unix seconds: ISO 8601 (UTC unless it says otherwise) or unix seconds."""
+    if value is None:
+        return time.time() - METRICS_DEFAULT_SECONDS
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise UserError(f"since={value!r} is not a time: {SINCE_FORMATS}") from None
+        seconds = (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
+    if not math.isfinite(seconds):
+        raise UserError(f"since={value!r} is not a time: {SINCE_FORMATS}")
+    return seconds
+
+
+@endpoint("GET")
+def app_metrics(request: HttpRequest, app_name: str) -> JsonResponse:
+    app = app_for(request.user, app_name, Action.VIEW)
+    resolution, samples = samples_since(app.pk, _since(request.GET.get("since")))
+    return JsonResponse({"app": app.name, "resolution": resolution, "samples": samples})

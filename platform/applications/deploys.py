@@ -3,6 +3,7 @@ import django_rq
 from django.conf import settings
 from django.db import transaction
 
+from paas.redis_client import redis_client
 from runtime.backend import get_backend
 
 
@@ -28,14 +29,14 @@ def _wake_key() -> str:
 
 def wake_reconciler(app_name: str) -> None:
     """Ask the reconciler to look at this app now rather than at its next tick."""
-    redis = django_rq.get_connection(settings.PAAS_DEPLOY_QUEUE)
+    redis = redis_client()
     redis.rpush(_wake_key(), app_name)
     redis.expire(_wake_key(), 300)
 
 
 def wait_for_wake(timeout: float) -> set[str]:
     """The apps someone asked to reconcile, waiting up to `timeout` seconds for the first."""
-    redis = django_rq.get_connection(settings.PAAS_DEPLOY_QUEUE)
+    redis = redis_client()
     first = redis.blpop([_wake_key()], timeout=max(timeout, 0.01))
     if first is None:
         return set()
@@ -50,10 +51,10 @@ def _heartbeat_key() -> str:
 
 
 def reconciler_heartbeat(pid: int, ttl: float) -> None:
-    django_rq.get_connection(settings.PAAS_DEPLOY_QUEUE).set(_heartbeat_key(), pid, ex=max(int(ttl), 1))
+    redis_client().set(_heartbeat_key(), pid, ex=max(int(ttl), 1))
 
 
 def reconciler_pid() -> int | None:
     """The pid of the reconciler that reported in lately, if any."""
-    value = django_rq.get_connection(settings.PAAS_DEPLOY_QUEUE).get(_heartbeat_key())
+    value = redis_client().get(_heartbeat_key())
     return int(value) if value else None

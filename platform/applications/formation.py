@@ -8,6 +8,7 @@ from applications import deploys
 from applications.models import App, Formation, Release
 from applications.procfile import RELEASE_PHASE
 from applications.selectors import live_release
+from observability.events import platform_event
 from paas.errors import UserError
 
 MAX_QUANTITY = 50
@@ -73,5 +74,7 @@ def formation_update(*, app: App, updates: list) -> list[Formation]:
             if "cpus" in item:
                 row.cpus = _number(item, "cpus", float, 0.01, 64)
             row.save()
+        scaled = ", ".join(f"{row.process_type}={row.quantity}:{row.memory_mb}MB" for row in rows.values())
+        platform_event(app.pk, f"Scaled to {scaled}")
         transaction.on_commit(lambda: deploys.wake_reconciler(app.name))
     return list(rows.values())

@@ -22,6 +22,7 @@ from applications.formation import formation_ensure
 from applications.models import App, Release, ReleaseStatus
 from applications.rollout import RolloutFailed, app_rollout_lock, check_ready, process_spec, web_addresses
 from applications.selectors import live_release
+from observability import logstream
 from router import routing
 from runtime.backend import Backend, BackendError, Process, get_backend
 
@@ -154,6 +155,7 @@ class Reconciler:
                     self._keep(process, row)
                     continue
                 log.warning("%s %s exited (code %s); replacing it", app.name, process.label, state.exit_code)
+                logstream.say(app.pk, "platform", f"{process.label} crashed (exit code {state.exit_code}), replacing it")
                 self.backend.remove(process)
                 del slots[(process_type, index)]
                 self._note_crash((app.name, process.label))
@@ -197,11 +199,13 @@ class Reconciler:
             delay = min(2.0 ** backoff.failures, MAX_BACKOFF)
             backoff.next_try = time.monotonic() + delay
             log.warning("%s %s did not start (%s); next try in %.0fs", app.name, spec.label, error, delay)
+            logstream.say(app.pk, "platform", f"{spec.label} did not start ({error}); next try in {delay:.0f}s")
             for leftover in self.backend.processes(app.name):
                 if leftover.release == live.version and leftover.label == spec.label:
                     self.backend.remove(leftover)
             return None
         log.info("%s %s of v%s started", app.name, spec.label, live.version)
+        logstream.say(app.pk, "platform", f"{spec.label} of v{live.version} started")
         return process
 
 

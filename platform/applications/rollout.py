@@ -10,7 +10,6 @@ holds a worker for the drain.
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 
-import django_rq
 from django.conf import settings
 
 from applications import config_crypto, deploys
@@ -19,6 +18,8 @@ from applications.images import images_prune
 from applications.models import App, Formation, Release, ReleaseStatus
 from applications.procfile import RELEASE_PHASE, shell_command
 from applications.services import release_go_live, release_mark, release_output_set
+from observability import logstream
+from paas.redis_client import redis_client
 from router import routing
 from runtime.backend import Backend, BackendError, Process, ProcessSpec, get_backend
 from runtime.healthcheck import CheckSettings, NotReady, wait_until_ready
@@ -32,7 +33,7 @@ class RolloutFailed(Exception):
 
 
 def _rollout_lock(app_name: str):
-    return django_rq.get_connection(settings.PAAS_DEPLOY_QUEUE).lock(
+    return redis_client().lock(
         f"paas:{settings.PAAS_INSTANCE}:rollout:{app_name}", timeout=LOCK_SECONDS, thread_local=False
     )
 
@@ -156,6 +157,7 @@ def deploy(release: Release, say: Say) -> bool:
     def tell(text: str) -> None:
         lines.append(text)
         say(text)
+        logstream.say(app.pk, "platform", text)
 
     with app_rollout_lock(app):
         newer = app.releases.filter(status=ReleaseStatus.LIVE, version__gt=release.version).first()
@@ -177,13 +179,16 @@ def deploy(release: Release, say: Say) -> bool:
             for process in started:
                 backend.remove(process)
             expected = isinstance(error, (RolloutFailed, BackendError, routing.RouterError, config_crypto.ConfigKeyError))
-            release_mark(release, ReleaseStatus.FAILED, str(error) if expected else f"internal error: {error!r}")
+            reason = str(error) if expected else f"internal error: {error!r}"
+            release_mark(release, ReleaseStatus.FAILED, reason)
             release_output_set(release, lines)
+            logstream.say(app.pk, "platform", f"Release v{release.version} failed: {reason}")
             if expected:
                 raise RolloutFailed(str(error)) from None
             raise
         release_go_live(release)
         release_output_set(release, lines)
+        logstream.say(app.pk, "platform", f"Release v{release.version} is live")
         images_prune(app)
     deploys.wake_reconciler(app.name)  # it stops the old containers after the drain window
     return True

@@ -9,6 +9,8 @@ from access.policy import Action, NotFound, check
 from accounts.models import Team
 from applications import deploys
 from applications.models import App, Release, ReleaseStatus, app_name_validator
+from observability import logstream
+from observability.events import platform_event
 from paas.errors import Conflict, UserError
 
 
@@ -38,7 +40,10 @@ def app_create(*, user: AbstractBaseUser, name: str, team_name: str | None = Non
     check(user, Action.MANAGE, team_id=team.pk, what=f"team '{team.name}'")
     try:
         with transaction.atomic():
-            return App.objects.create(name=name, team=team, created_by=user)
+            app = App.objects.create(name=name, team=team, created_by=user)
+            # A fresh database on the same Redis reuses ids: the new app starts with an empty log.
+            transaction.on_commit(lambda: logstream.discard(app.pk))
+            return app
     except IntegrityError:
         raise Conflict(f"app name '{name}' is already taken") from None
 
@@ -62,7 +67,7 @@ def release_create(
             with transaction.atomic():
                 current = App.objects.select_for_update().only("config_ciphertext").get(pk=app.pk)
                 latest = Release.objects.filter(app=app).aggregate(v=Max("version"))["v"] or 0
-                return Release.objects.create(
+                release = Release.objects.create(
                     app=app,
                     version=latest + 1,
                     image=image,
@@ -72,6 +77,9 @@ def release_create(
                     created_by=user,
                     build=build,
                 )
+                author = user.get_username() if user is not None else "the platform"
+                platform_event(app.pk, f"Release v{release.version} created by {author}: {description}")
+                return release
         except IntegrityError:
             continue
     raise Conflict(f"could not number a new release of '{app.name}'; try again")

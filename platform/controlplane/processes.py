@@ -15,12 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import django_rq
 from django.conf import settings
 from rq.worker import Worker
 
 from applications.deploys import reconciler_pid
 from applications.reconciler import restore_routes
+from observability import heartbeat
+from paas.redis_client import redis_client
 from router import routing
 
 
@@ -50,7 +51,7 @@ def _web_ready() -> bool:
 
 def _worker_ready(name: str) -> Callable[[], bool]:
     def ready() -> bool:
-        workers = Worker.all(connection=django_rq.get_connection(settings.PAAS_BUILD_QUEUE))
+        workers = Worker.all(connection=redis_client())
         return any(worker.name == name for worker in workers)
 
     return ready
@@ -59,6 +60,14 @@ def _worker_ready(name: str) -> Callable[[], bool]:
 def _reconciler_ready() -> bool:
     pid = running_pid("reconciler")
     return pid is not None and reconciler_pid() == pid
+
+
+def _beating(name: str) -> Callable[[], bool]:
+    def ready() -> bool:
+        pid = running_pid(name)
+        return pid is not None and heartbeat.pid_of(name) == pid
+
+    return ready
 
 
 def services() -> list[Service]:
@@ -70,6 +79,9 @@ def services() -> list[Service]:
             python, "-m", "uvicorn", "paas.asgi:application",
             "--host", settings.PAAS_WEB_HOST, "--port", str(settings.PAAS_WEB_PORT),
             "--no-access-log", "--timeout-graceful-shutdown", "5",
+            # Compression is per connection: every log viewer's copy of a batch would be deflated
+            # again, which cost more CPU than all the rest of the log pipeline together.
+            "--ws-per-message-deflate", "false",
         ],
         _web_ready,
     )
@@ -83,7 +95,9 @@ def services() -> list[Service]:
         for i in range(1, settings.PAAS_WORKERS + 1)
     ]
     reconciler = Service("reconciler", [python, manage, "reconcile"], _reconciler_ready)
-    return [web, *workers, reconciler]
+    shipper = Service("logs", [python, manage, "ship_logs"], _beating("logs"))
+    sampler = Service("metrics", [python, manage, "sample_metrics"], _beating("metrics"))
+    return [web, *workers, reconciler, shipper, sampler]
 
 
 def _pid_file(name: str) -> Path:

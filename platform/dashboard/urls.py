@@ -9,4 +9,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.app_list, name="app-list"),
     path("apps/<str:app_name>/", views.app_detail, name="app-detail"),
+    path("apps/<str:app_name>/logs/", views.app_logs, name="app-logs"),
+    path("apps/<str:app_name>/metrics/", views.app_metrics, name="app-metrics"),
 ]

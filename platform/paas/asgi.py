@@ -1,4 +1,4 @@
-"""ASGI entry point: Django over HTTP (dashboard, API, git smart HTTP); websockets join here."""
+"""ASGI entry point: Django over HTTP (dashboard, API, git smart HTTP) and websockets (live logs, metrics)."""
 import os
 import sys
 from pathlib import Path
@@ -10,9 +10,20 @@ for path in (str(ROOT), str(ROOT / "platform")):
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "paas.settings")
 
-from channels.routing import ProtocolTypeRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402
 
-# The dashboard's few assets are served by Django itself: one process, nothing to collect.
-application = ProtocolTypeRouter({"http": ASGIStaticFilesHandler(get_asgi_application())})
+# Django first: the websocket stack imports models.
+django_http = get_asgi_application()
+
+from accounts.websocket_auth import websocket_auth_stack  # noqa: E402
+from observability.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        # The dashboard's few assets are served by Django itself: one process, nothing to collect.
+        "http": ASGIStaticFilesHandler(django_http),
+        "websocket": websocket_auth_stack(URLRouter(websocket_urlpatterns)),
+    }
+)

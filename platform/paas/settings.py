@@ -61,6 +61,8 @@ SECRET_KEY = _secret_key()
 PAAS_CONFIG_KEYS = _config_keys()
 DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1"
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
+# Origins besides the dashboard's own (e.g. behind a proxy) that may post forms and open websockets.
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -79,6 +81,7 @@ INSTALLED_APPS = [
     "dashboard",
     "controlplane",
     "builds",
+    "observability",
 ]
 
 MIDDLEWARE = [
@@ -149,7 +152,14 @@ RQ_QUEUES = {
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": "paas:channels:"},
+        # Per instance, like the queues: two installs sharing a Redis never see each other's groups.
+        "CONFIG": {
+            "hosts": [REDIS_URL],
+            "prefix": f"paas:{PAAS_INSTANCE}:channels:",
+            # How many messages (log batches of up to 50 ms each, metrics samples) a websocket
+            # viewer may lag behind before the oldest are dropped for it, and only for it.
+            "capacity": int(os.environ.get("PAAS_VIEWER_BACKLOG", 100)),
+        },
     }
 }
 
@@ -206,3 +216,10 @@ PAAS_STOP_TIMEOUT = _env_int("PAAS_STOP_TIMEOUT", 10)
 # A push gives up waiting for its build after this long (dropping it if still queued); it is
 # also the build job's own time limit once a worker takes it.
 PAAS_BUILD_TIMEOUT = _env_int("PAAS_BUILD_TIMEOUT", 1800)
+# Each app's log stream keeps about this many recent lines (Redis Streams, trimmed as it grows).
+PAAS_LOG_LINES = _env_int("PAAS_LOG_LINES", 10000)
+# Metrics: a sample every INTERVAL seconds, kept at full resolution for RAW_SECONDS; one-minute
+# rollups are kept for ROLLUP_HOURS.
+PAAS_METRICS_INTERVAL = _env_float("PAAS_METRICS_INTERVAL", 5)
+PAAS_METRICS_RAW_SECONDS = _env_int("PAAS_METRICS_RAW_SECONDS", 3600)
+PAAS_METRICS_ROLLUP_HOURS = _env_int("PAAS_METRICS_ROLLUP_HOURS", 48)

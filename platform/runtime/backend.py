@@ -59,6 +59,19 @@ class ProcessState:
     restarting: bool = False  # the engine's restart policy is bringing it back
 
 
+@dataclass(frozen=True)
+class ProcessStats:
+    """One reading of a running process's counters. CPU counters are cumulative, so a percentage
+    needs two readings (observability.metrics.cpu_percent)."""
+
+    cpu_ns: int  # CPU time the process has used since it started
+    system_cpu_ns: int  # CPU time the whole host has used (all CPUs), on the same clock
+    online_cpus: int
+    memory: int  # bytes in use, page cache excluded (as `docker stats` shows it)
+    memory_limit: int  # bytes; the host's memory when the process has no limit
+    at: float  # time.monotonic() of the reading
+
+
 class Backend(ABC):
     @abstractmethod
     def start(self, spec: ProcessSpec) -> Process:
@@ -75,6 +88,11 @@ class Backend(ABC):
 
     @abstractmethod
     def state(self, process: Process) -> ProcessState: ...
+
+    @abstractmethod
+    def stats(self, process: Process) -> ProcessStats | None:
+        """A reading of the process's CPU and memory counters; None if it is gone or not running.
+        Cheap enough to call for every process every few seconds."""
 
     @abstractmethod
     def output_tail(self, process: Process, lines: int = 20) -> str: ...

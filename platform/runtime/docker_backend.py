@@ -1,17 +1,23 @@
 """Single-host backend on the local Docker engine."""
+import fcntl
 import secrets
 import socket
+import struct
 import threading
+import time
 from collections.abc import Callable
 
 import docker
 import docker.errors
+import requests
+import requests.exceptions
 from django.conf import settings
 
-from runtime.backend import Backend, BackendError, Process, ProcessSpec, ProcessState
+from runtime.backend import Backend, BackendError, Process, ProcessSpec, ProcessState, ProcessStats
 
 LABEL = "io.paas"
 PORT_ATTEMPTS = 5
+SIOCGIFADDR = 0x8915  # linux/sockios.h
 MB = 1024 * 1024
 # What ordinary images need to start as root and drop to their own user; every other
 # capability is dropped.
@@ -33,6 +39,26 @@ def docker_client() -> docker.DockerClient:
 
 def _explain(error: docker.errors.APIError) -> str:
     return str(error.explanation or error)
+
+
+def _memory_without_cache(memory: dict) -> int:
+    """Usage minus inactive page cache, the figure `docker stats` shows: the kernel reclaims that
+    cache before it would kill the process, so counting it would make every app look nearly full."""
+    usage, counters = memory["usage"], memory.get("stats") or {}
+    # cgroup v1 reports the hierarchy's total as total_inactive_file; v2 has only inactive_file.
+    inactive = counters.get("total_inactive_file", counters.get("inactive_file", 0))
+    return usage - inactive if inactive < usage else usage
+
+
+def _interface_address(name: str) -> str | None:
+    """The IPv4 address of a local network interface, None if it has none (SIOCGIFADDR)."""
+    request = struct.pack("256s", name.encode()[:15])
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            answer = fcntl.ioctl(probe.fileno(), SIOCGIFADDR, request)
+        except OSError:
+            return None
+    return socket.inet_ntoa(answer[20:24])
 
 
 class DockerBackend(Backend):
@@ -156,13 +182,19 @@ class DockerBackend(Backend):
 
     def processes(self, app: str) -> list[Process]:
         filters = {"label": [f"{k}={v}" for k, v in self._labels(app).items()]}
-        return [self._process(c) for c in self.client.containers.list(all=True, filters=filters, ignore_removed=True)]
+        try:
+            containers = self.client.containers.list(all=True, filters=filters, ignore_removed=True)
+        except (docker.errors.APIError, requests.exceptions.ConnectionError) as error:
+            raise BackendError(f"cannot list the containers of {app}: {error}; is dockerd running?") from None
+        return [self._process(c) for c in containers]
 
     def _container(self, process: Process):
         try:
             return self.client.containers.get(process.id)
         except docker.errors.NotFound:
             return None
+        except (docker.errors.APIError, requests.exceptions.ConnectionError) as error:
+            raise BackendError(f"cannot inspect {process.label} of {process.app}: {error}; is dockerd running?") from None
 
     def _existing(self, process: Process):
         container = self._container(process)
@@ -181,6 +213,32 @@ class DockerBackend(Backend):
             exit_code=None if state["Running"] and not restarting else state.get("ExitCode"),
             restarts=container.attrs.get("RestartCount", 0),
             restarting=restarting,
+        )
+
+    def stats(self, process: Process) -> ProcessStats | None:
+        # one_shot: without it the engine waits a second or two to fill in a "previous" reading we
+        # do not use (the sampler keeps its own previous reading).
+        try:
+            raw = self.client.api.stats(process.id, stream=False, one_shot=True)
+        except docker.errors.NotFound:
+            return None
+        except docker.errors.InvalidVersion:
+            raise BackendError("metrics need Docker Engine API 1.41 (Docker 20.10) or newer; upgrade Docker") from None
+        except docker.errors.APIError as error:
+            raise BackendError(f"the engine could not read the stats of {process.label}: {_explain(error)}") from None
+        except requests.exceptions.ConnectionError as error:
+            raise BackendError(f"cannot reach the Docker engine ({error}); is dockerd running?") from None
+        at = time.monotonic()
+        cpu, memory = raw.get("cpu_stats") or {}, raw.get("memory_stats") or {}
+        if "system_cpu_usage" not in cpu or "usage" not in memory:
+            return None  # not running: the engine answers with empty counters
+        return ProcessStats(
+            cpu_ns=cpu["cpu_usage"]["total_usage"],
+            system_cpu_ns=cpu["system_cpu_usage"],
+            online_cpus=cpu.get("online_cpus") or len(cpu["cpu_usage"].get("percpu_usage") or ()) or 1,
+            memory=_memory_without_cache(memory),
+            memory_limit=memory.get("limit", 0),
+            at=at,
         )
 
     def output_tail(self, process: Process, lines: int = 20) -> str:
@@ -228,10 +286,14 @@ class DockerBackend(Backend):
 
     def host_address(self) -> str:
         try:
-            configs = self.client.networks.get("bridge").attrs["IPAM"]["Config"] or []
+            bridge = self.client.networks.get("bridge").attrs
         except docker.errors.APIError as error:
             raise BackendError(f"cannot read the engine's bridge network: {_explain(error)}") from None
-        gateway = next((c["Gateway"] for c in configs if c.get("Gateway")), None)
+        gateway = next((c["Gateway"] for c in bridge["IPAM"]["Config"] or [] if c.get("Gateway")), None)
+        # Docker 20.10 (Debian 12's docker.io) may leave the gateway out of the default bridge's
+        # IPAM config; the bridge interface itself always has it.
+        interface = (bridge.get("Options") or {}).get("com.docker.network.bridge.name", "docker0")
+        gateway = gateway or _interface_address(interface)
         if gateway is None:
             raise BackendError("the engine's bridge network has no gateway address (is dockerd running with --bridge=none?)")
         return gateway

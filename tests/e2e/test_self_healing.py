@@ -54,7 +54,11 @@ def _stop_service(run_dir: Path, name: str) -> None:
         except ProcessLookupError:
             return
         time.sleep(0.1)
-    raise AssertionError(f"{name} (pid {pid}) did not stop")
+    os.kill(pid, signal.SIGUSR1)  # its threads' stacks, into its log (manage.py)
+    time.sleep(0.5)
+    log = run_dir.parent / "log" / f"{name}.log"
+    tail = log.read_text()[-6000:] if log.exists() else "(no log)"
+    raise AssertionError(f"{name} (pid {pid}) did not stop within 20s of SIGTERM; its log ends:\n{tail}")
 
 
 def _deployed(platform, tmp_path, text: str) -> str:

@@ -1,0 +1,104 @@
+"""Websockets for an app's live logs and metrics.
+
+Consumers only relay what the channel layer brings (observability.relay, the metrics sampler)
+and read the recent history once on connect, off the event loop; they never call Docker.
+"""
+import asyncio
+import json
+import time
+from urllib.parse import parse_qs
+
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from observability import logstream, publisher
+from observability.metrics_store import samples_since
+from observability.access import viewable_app
+from observability.viewer import Viewer
+
+DEFAULT_HISTORY = 100
+METRICS_HISTORY_SECONDS = 1800  # within the raw window: the full-resolution samples
+# channels_redis forgets group members after a day; long-lived viewers rejoin well before that.
+REJOIN_SECONDS = 3600
+
+
+def history_size(value: str | None) -> int:
+    """How many recent lines a viewer asked for (`lines`), within 0..PAAS_LOG_LINES;
+    ValueError if it is not a number."""
+    if value is None or value == "":
+        return DEFAULT_HISTORY
+    return min(max(int(value), 0), settings.PAAS_LOG_LINES)
+
+
+class _AppStreamConsumer(AsyncWebsocketConsumer):
+    """Authorise on connect, join the app's group, send the history, then relay."""
+
+    group_for = staticmethod(publisher.log_group)
+
+    async def connect(self) -> None:
+        app = await database_sync_to_async(viewable_app)(self.scope.get("user"), self.scope["url_route"]["kwargs"]["app"])
+        if isinstance(app, int):
+            await self.accept()
+            await self.close(code=app)
+            return
+        self.group = self.group_for(app.pk)
+        # Join before reading the history: nothing published after the read can be missed,
+        # and what both bring is sent once (by sequence number).
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.rejoin = asyncio.create_task(self._rejoin_periodically())
+        await self.accept()
+        await self.send_history(app, parse_qs(self.scope.get("query_string", b"").decode()))
+
+    async def _rejoin_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(REJOIN_SECONDS)
+            await self.channel_layer.group_add(self.group, self.channel_name)
+
+    async def disconnect(self, code) -> None:
+        if hasattr(self, "group"):
+            self.rejoin.cancel()
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def send_history(self, app, query: dict[str, list[str]]) -> None:
+        raise NotImplementedError
+
+    async def receive(self, text_data=None, bytes_data=None) -> None:
+        """Clients have nothing to say; whatever they send is ignored."""
+
+
+class LogConsumer(_AppStreamConsumer):
+    group_for = staticmethod(publisher.log_group)
+
+    async def send_history(self, app, query) -> None:
+        try:
+            count = history_size(query.get("lines", [None])[0])
+        except ValueError:
+            count = DEFAULT_HISTORY
+        entries, latest = await sync_to_async(logstream.recent)(app.pk, count)
+        self.viewer = Viewer(latest)
+        await self.send(text_data=_frame("history", logstream.lines_json(entries)))
+
+    async def log_batch(self, message: dict) -> None:
+        missed, lines = self.viewer.take(message["first"], message["last"], message["lines"])
+        if missed is not None:
+            await self.send(text_data=json.dumps({"type": "missed", "count": missed.count}))
+        if lines is not None:
+            await self.send(text_data=_frame("lines", lines))
+
+
+def _frame(kind: str, lines_json: str) -> str:
+    # The lines were encoded once by the relay for every viewer; only the envelope is added here.
+    return f'{{"type":"{kind}","lines":{lines_json}}}'
+
+
+class MetricsConsumer(_AppStreamConsumer):
+    group_for = staticmethod(publisher.metrics_group)
+
+    async def send_history(self, app, query) -> None:
+        resolution, samples = await sync_to_async(samples_since)(app.pk, time.time() - METRICS_HISTORY_SECONDS)
+        await self.send(text_data=json.dumps({"type": "history", "resolution": resolution, "samples": samples}))
+
+    async def metrics_sample(self, message: dict) -> None:
+        await self.send(text_data=json.dumps({"type": "sample", "sample": message["sample"]}))

@@ -1,0 +1,254 @@
+"""The log shipper (`manage.py ship_logs`): every container of this platform instance and the
+router's access log, into each app's log stream (observability.logstream).
+
+Threads: one follower per container (container_logs), one writer for their lines, one follower of
+the access log (router_log), and one on Docker's events, which starts a follower when a
+container starts and forgets a removed container's cursor. The caller's thread beats the
+heartbeat `make up` waits for. Each source's cursor is written with its lines, so a restart of
+the shipper, a container or the engine neither repeats nor skips lines the stream still holds.
+"""
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+
+import docker
+from django.conf import settings
+from django.db import DatabaseError, close_old_connections, connection
+from redis.exceptions import RedisError
+
+from applications.models import App
+from applications.procfile import RELEASE_PHASE
+from observability import heartbeat, logstream
+from observability.container_logs import ENGINE_ERRORS, ContainerFollower
+from observability.log_batcher import Batcher
+from observability.log_cursor import container_field
+from observability.router_log import RouterLogFollower
+from paas.redis_client import redis_client
+from runtime.docker_backend import LABEL
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_NAME = "logs"
+HEARTBEAT_TTL = 30.0
+# Containers with a follower each hold one connection to the engine.
+ENGINE_CONNECTIONS = 1024
+STOP_TIMEOUT = 2.0
+EVENT_MEMORY = 60.0  # seconds a kill or out-of-memory event is remembered for the `die` it causes
+
+
+class AppIds:
+    """App name -> id, cached; a miss reloads the table, since apps are created while we run."""
+
+    def __init__(self, *, min_refresh: float = 0.5, max_age: float = 60.0) -> None:
+        self._ids: dict[str, int] = {}
+        self._loaded_at = float("-inf")
+        self._min_refresh, self._max_age = min_refresh, max_age
+        self._lock = threading.Lock()
+
+    def __call__(self, name: str, *, force: bool = False) -> int | None:
+        """The id of app `name`, None if there is none. Misses reload at most every min_refresh
+        seconds (router lines for unknown hosts come in floods) unless `force`d."""
+        age = time.monotonic() - self._loaded_at
+        app_id = self._ids.get(name)
+        if app_id is not None and age < self._max_age:
+            return app_id
+        with self._lock:
+            age = time.monotonic() - self._loaded_at
+            if name not in self._ids or age >= self._max_age:
+                if force or age >= self._min_refresh:
+                    close_old_connections()  # this thread lives long; its connection may have died
+                    self._ids = dict(App.objects.values_list("name", "id"))
+                    self._loaded_at = time.monotonic()
+            return self._ids.get(name)
+
+
+class Shipper:
+    def __init__(self) -> None:
+        self.instance = settings.PAAS_INSTANCE
+        self.app_ids = AppIds()
+        self.batcher = Batcher()
+        self.router = RouterLogFollower(
+            Path(settings.PAAS_LOG_DIR) / "router-access.log", self.app_ids, domain=settings.PAAS_APPS_DOMAIN
+        )
+        self._client: docker.DockerClient | None = None
+        self._events = None
+        self._followers: dict[str, ContainerFollower] = {}
+        self._lock = threading.Lock()
+        self._stopping = False
+        # Containers the engine was told to kill (a stop, a removal) or found out of memory, by
+        # id, with when: a `die` after a kill is a stop, not a crash. Events thread only.
+        self._killed: dict[str, float] = {}
+        self._out_of_memory: dict[str, float] = {}
+
+    def run(self, should_stop: threading.Event) -> None:
+        """Ship until `should_stop` is set; then write what is pending and return."""
+        self.batcher.start()
+        threads = [
+            threading.Thread(target=self._ship_router_log, args=(should_stop,), name="router-log", daemon=True),
+            threading.Thread(target=self._watch_engine, args=(should_stop,), name="docker-events", daemon=True),
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            while not should_stop.is_set():
+                try:
+                    heartbeat.beat(HEARTBEAT_NAME, os.getpid(), HEARTBEAT_TTL)
+                except RedisError as error:
+                    log.warning("cannot write the log shipper's heartbeat: %s", error)
+                should_stop.wait(1.0)
+        finally:
+            self._shutdown(threads)
+
+    def _shutdown(self, threads: list[threading.Thread]) -> None:
+        deadline = time.monotonic() + STOP_TIMEOUT
+        with self._lock:
+            self._stopping = True
+            followers = list(self._followers.values())
+        self._close_events()
+        for follower in followers:
+            follower.stop()
+        for follower in followers:
+            follower.join(max(deadline - time.monotonic() - 1.0, 0.01))
+        # Followers have stopped adding: what they read is written once, with its cursors.
+        self.batcher.close(max(deadline - time.monotonic(), 0.5))
+        for thread in threads:
+            thread.join(max(deadline - time.monotonic(), 0.1))
+
+    def _close_events(self) -> None:
+        events = self._events
+        if events is not None:
+            try:
+                events.close()
+            except Exception:  # noqa: BLE001 - already broken
+                pass
+
+    def _ship_router_log(self, should_stop: threading.Event) -> None:
+        try:
+            self.router.run(should_stop)
+        finally:
+            connection.close()
+
+    def _watch_engine(self, should_stop: threading.Event) -> None:
+        """Follow Docker's container events, reopening them (and catching up) whenever they drop."""
+        backoff = 1.0
+        first = True
+        try:
+            while not should_stop.is_set():
+                try:
+                    if self._client is None:
+                        self._client = docker.from_env(max_pool_size=ENGINE_CONNECTIONS)
+                    # Subscribe before listing, so a container started in between is not missed.
+                    self._events = self._client.api.events(
+                        decode=True, filters={"type": "container", "label": f"{LABEL}.instance={self.instance}"}
+                    )
+                    if should_stop.is_set():
+                        break
+                    self._catch_up(prune=first)
+                    first, backoff = False, 1.0
+                    for event in self._events:
+                        self._on_event(event)
+                    if not should_stop.is_set():
+                        log.warning("the Docker events stream ended; reopening it")
+                except (*ENGINE_ERRORS, RedisError, DatabaseError) as error:
+                    if should_stop.is_set():
+                        break
+                    log.warning("cannot follow the Docker engine (will retry in %gs): %s", backoff, error)
+                except Exception:  # a dead thread here would silently stop shipping new containers
+                    log.exception("the Docker events follower failed (will retry in %gs)", backoff)
+                self._close_events()
+                should_stop.wait(backoff)
+                backoff = min(backoff * 2, 30.0)
+        finally:
+            self._close_events()
+            connection.close()
+
+    def _catch_up(self, *, prune: bool) -> None:
+        """Follow every container of the instance (each from its cursor)."""
+        containers = self._client.api.containers(all=True, filters={"label": f"{LABEL}.instance={self.instance}"})
+        for container in containers:
+            self._ensure(container["Id"], container.get("Labels") or {})
+        if prune:
+            # Cursors of containers removed while no shipper ran would stay forever.
+            existing = {container_field(container["Id"]) for container in containers}
+            redis = redis_client()
+            for raw in redis.hkeys(logstream.cursors_key()):
+                name = raw.decode()
+                if name.startswith(container_field("")) and name not in existing:
+                    logstream.forget_cursor(name, redis=redis)
+
+    def _on_event(self, event: dict) -> None:
+        action = event.get("Action") or event.get("status")
+        actor = event.get("Actor") or {}
+        container_id = actor.get("ID") or event.get("id")
+        if event.get("Type", "container") != "container" or not container_id:
+            return
+        if action == "start":
+            self._ensure(container_id, actor.get("Attributes") or {})
+        elif action == "kill":
+            self._killed[container_id] = time.monotonic()
+        elif action == "oom":
+            self._out_of_memory[container_id] = time.monotonic()
+        elif action == "die":
+            self._report_crash(container_id, actor.get("Attributes") or {})
+        elif action == "destroy":
+            with self._lock:
+                follower = self._followers.get(container_id)
+            if follower is not None:
+                follower.wake()  # it finds the container gone, forgets its cursor after its last write
+            else:
+                self.batcher.forget(container_field(container_id))
+
+    def _report_crash(self, container_id: str, attributes: dict[str, str]) -> None:
+        """A platform line when a process dies on its own (Heroku's "State changed from up to
+        crashed"); Docker's restart policy then starts it again."""
+        now = time.monotonic()
+        for seen in (self._killed, self._out_of_memory):
+            for old in [cid for cid, at in seen.items() if now - at > EVENT_MEMORY]:
+                del seen[old]
+        killed = self._killed.pop(container_id, None) is not None
+        out_of_memory = self._out_of_memory.pop(container_id, None) is not None
+        process = attributes.get(f"{LABEL}.process")
+        if killed or process is None or process == RELEASE_PHASE:  # the rollout reports its release phase
+            return
+        app_id = self.app_ids(attributes.get(f"{LABEL}.app", ""))
+        if app_id is None:
+            return
+        label = f"{process}.{attributes.get(f'{LABEL}.index', '1')}"
+        why = "ran out of memory" if out_of_memory else f"exited with status {attributes.get('exitCode', '?')}"
+        logstream.say(app_id, "platform", f"{label} crashed ({why}); restarting it")
+
+    def _ensure(self, container_id: str, labels: dict[str, str]) -> None:
+        """Start a follower for the container, or wake the one it has (the container restarted)."""
+        with self._lock:
+            follower = self._followers.get(container_id)
+        if follower is not None:
+            follower.wake()
+            return
+        try:
+            name, process, index = labels[f"{LABEL}.app"], labels[f"{LABEL}.process"], labels[f"{LABEL}.index"]
+        except KeyError:
+            return  # not one of our app containers
+        # Only this thread starts followers, so the lookup may happen outside the lock.
+        app_id = self.app_ids(name, force=True)
+        if app_id is None:
+            log.info("not shipping logs of container %s: no app named %s", container_id[:12], name)
+            return
+        follower = ContainerFollower(self._client.api, container_id, app_id, f"{process}.{index}", self.batcher,
+                                     on_exit=self._exited)
+        with self._lock:
+            if self._stopping:
+                return
+            self._followers[container_id] = follower
+        follower.start()
+
+    def _exited(self, follower: ContainerFollower) -> None:
+        with self._lock:
+            if self._followers.get(follower.container_id) is follower:
+                del self._followers[follower.container_id]
+
+
+def run(should_stop: threading.Event) -> None:
+    """Ship this instance's logs until `should_stop` is set."""
+    Shipper().run(should_stop)
