@@ -4,7 +4,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: up down test prereqs venv bench bench-zero-downtime bench-rollback bench-log-pipeline
+.PHONY: up down test prereqs prereqs-for-tests venv bench bench-zero-downtime bench-rollback bench-log-pipeline
 
 up: prereqs venv
 	$(PYTHON) manage.py migrate --noinput -v0
@@ -15,7 +15,7 @@ down:
 
 # Unit and integration tests use Django's test database; end-to-end tests start their own
 # platform instance (own ports, var dir, Redis db and container label) beside any running one.
-test: prereqs venv
+test: prereqs-for-tests venv
 	PAAS_VAR_DIR=$(CURDIR)/var/test REDIS_URL=redis://127.0.0.1:6379/15 $(PYTHON) -m pytest $(PYTEST_ARGS)
 
 bench: prereqs venv
@@ -35,6 +35,9 @@ bench-log-pipeline: prereqs venv
 
 prereqs:
 	@scripts/prereqs
+
+prereqs-for-tests:
+	@scripts/prereqs --for-tests
 
 venv: $(VENV)/.installed
 

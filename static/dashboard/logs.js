@@ -207,7 +207,7 @@ function drawFilterChoices() {
 
 function refilter() {
   filter = makeFilter({ hiddenSources, hiddenProcesses, text: searchBox.value });
-  if (paused) newWhilePaused = 0;
+  if (paused) newWhilePaused = buffer.countAfter(filter, pausedAt);
   rebuild = true;
   schedule();
 }

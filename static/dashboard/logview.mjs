@@ -240,6 +240,15 @@ export class LogBuffer {
     return picked.reverse();
   }
 
+  /** How many items passing `filter` came after `seq` (the lines a paused view has not drawn). */
+  countAfter(filter, seq) {
+    let count = 0;
+    for (let i = this.items.length - 1; i >= 0 && this.items[i].seq > seq; i--) {
+      if (matches(this.items[i], filter)) count++;
+    }
+    return count;
+  }
+
   clear() {
     this.items = [];
   }

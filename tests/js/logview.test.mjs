@@ -144,6 +144,15 @@ test("tail gives the newest matching lines, oldest first, up to a seq", () => {
   assert.deepEqual(buffer.tail(makeFilter(), 10, 4).map((e) => e.n), [1, 2, 3, 4]);
 });
 
+test("countAfter counts the matching lines newer than a seq, as a paused view's 'new' count", () => {
+  const buffer = new LogBuffer();
+  buffer.add([1, 2, 3, 4, 5, 6].map((n) => entry({ n, source: n % 2 ? "app" : "router", process: n % 2 ? "web.1" : "" })));
+  const pausedAt = buffer.items[2].seq; // after line 3
+  assert.equal(buffer.countAfter(makeFilter(), pausedAt), 3);
+  assert.equal(buffer.countAfter(makeFilter({ hiddenSources: ["router"] }), pausedAt), 1);
+  assert.equal(buffer.countAfter(makeFilter(), buffer.seq), 0);
+});
+
 test("parsing keeps up: 50,000 coloured lines (5 s at 10,000 lines/s) in under a second", () => {
   const line = `${ESC}[32mINFO${ESC}[0m request ${ESC}[1mGET /${ESC}[22m took 3ms`;
   const started = performance.now();

@@ -1,0 +1,133 @@
+"""The dashboard's live log and metrics pages in a real browser (Debian's Chromium driven by
+Playwright) against the shared platform: lines arrive live, filters, search and pause work, ANSI
+colours show, a burst of lines does not freeze the page, and the metrics charts draw and update."""
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.support import BASE_IMAGE, SourceTree, require
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = "/usr/bin/chromium"
+# As root, without a sandbox; the background services would only knock on a closed network.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+BURST_LINES = 20_000
+START = """#!/bin/sh
+printf '\\033[31mred alert\\033[0m and plain\\n'
+echo "hello from $DYNO"
+exec httpd -f -p "$PORT" -h /www
+"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require("Chromium", Path(CHROMIUM).exists(), "apt-get install chromium (make test does)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def app(platform, tmp_path_factory) -> str:
+    app = platform.new_app()
+    source = SourceTree(tmp_path_factory.mktemp("dashboard-app")).write({
+        "Dockerfile": f"FROM {BASE_IMAGE}\nRUN mkdir -p /www && echo hi > /www/index.html\nCOPY start.sh /start.sh\nCMD sh /start.sh\n",
+        "start.sh": START,
+        "Procfile": f"web: sh /start.sh\nburst: sh -c 'seq 1 {BURST_LINES}; exec sleep 3600'\n",
+    })
+    source.commit("live")
+    push = source.push(platform.git_url(app))
+    assert push.returncode == 0, push.output
+    return app
+
+
+@pytest.fixture
+def page(browser, platform) -> Page:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{platform.web_url}/login/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", (platform.var_dir / "admin.password").read_text().strip())
+    page.click("button[type=submit]")
+    expect(page).not_to_have_url(re.compile(r"/login/"))
+    yield page
+    context.close()
+
+
+def line(page: Page, text: str):
+    return page.locator("#log-view .log-line", has_text=text)
+
+
+def test_the_log_page_shows_history_then_live_lines_with_filters_search_pause_and_colours(page, platform, app):
+    page.goto(f"{platform.web_url}/apps/{app}/logs/")
+
+    expect(line(page, "hello from web.1")).to_have_count(1, timeout=20_000)  # history
+    expect(page.locator("#log-status")).to_have_attribute("data-state", "live")
+    red = line(page, "red alert").locator(".ansi-fg-1")
+    expect(red).to_have_text("red alert")
+    expect(line(page, "red alert")).not_to_contain_text("\x1b")
+
+    platform.get(app, "/seen-live")
+    expect(line(page, 'path="/seen-live"')).to_have_count(1, timeout=15_000)
+    expect(line(page, 'path="/seen-live"').locator(".log-tag")).to_have_text("router")
+
+    page.locator("#log-sources input[value=router]").uncheck()
+    expect(line(page, 'path="/seen-live"')).to_have_count(0)
+    expect(line(page, "hello from web.1")).to_have_count(1)
+    page.locator("#log-sources input[value=router]").check()
+    expect(line(page, 'path="/seen-live"')).to_have_count(1)
+
+    page.fill("#log-search", "hello from")
+    expect(page.locator("#log-view .log-line")).to_have_count(1)
+    page.fill("#log-search", "")
+    expect(line(page, 'path="/seen-live"')).to_have_count(1)
+
+    page.click("#log-pause")
+    platform.get(app, "/while-paused")
+    expect(page.locator("#log-pause")).to_contain_text("new)", timeout=15_000)
+    expect(line(page, 'path="/while-paused"')).to_have_count(0)
+    page.click("#log-pause")
+    expect(line(page, 'path="/while-paused"')).to_have_count(1)
+
+
+def test_a_burst_of_lines_keeps_the_page_responsive_and_its_rows_capped(page, platform, app):
+    page.goto(f"{platform.web_url}/apps/{app}/logs/?lines=0")
+    expect(page.locator("#log-status")).to_have_attribute("data-state", "live", timeout=20_000)
+    # Gaps between animation frames: a page that freezes stops drawing frames for seconds.
+    page.evaluate("""() => {
+        window.frameGaps = [];
+        let last = performance.now();
+        const tick = (now) => { window.frameGaps.push(now - last); last = now; requestAnimationFrame(tick); };
+        requestAnimationFrame(tick);
+    }""")
+
+    status, body = platform.api("PATCH", f"/api/apps/{app}/formation", [{"type": "burst", "quantity": 1}])
+    assert status == 200, body
+    try:
+        burst_rows = page.locator("#log-view .log-line", has=page.locator(".log-tag", has_text="app[burst.1]"))
+        expect(burst_rows.last).to_have_text(re.compile(rf"burst\.1\]{BURST_LINES}$"), timeout=60_000)
+    finally:
+        platform.api("PATCH", f"/api/apps/{app}/formation", [{"type": "burst", "quantity": 0}])
+
+    cap = int(page.locator("#log-view").get_attribute("data-dom-cap"))
+    assert int(page.locator("#log-view").get_attribute("data-line-count")) <= cap
+    assert page.locator("#log-view .log-line").count() <= cap
+    longest = page.evaluate("() => Math.max(...window.frameGaps)")
+    assert longest < 1500, f"the page stopped drawing for {longest:.0f} ms during the burst"
+
+
+def test_the_metrics_page_draws_charts_and_updates_them_live(page, platform, app):
+    page.goto(f"{platform.web_url}/apps/{app}/metrics/")
+    platform.get(app, "/counted")
+
+    expect(page.locator("#metrics-processes td").first).to_have_text("web.1", timeout=30_000)
+    for chart in ("cpu", "memory", "rps", "status", "latency"):
+        expect(page.locator(f"#chart-{chart} canvas")).to_have_count(1)
+    seen = int(page.locator("#metrics").get_attribute("data-sample-count"))
+    expect(page.locator("#metrics")).not_to_have_attribute("data-sample-count", str(seen), timeout=20_000)
+    assert page.locator("#metrics-status").get_attribute("data-state") == "live"
