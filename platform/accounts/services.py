@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ApiToken, Membership, Role, Team
+from paas.errors import Missing
 
 TOKEN_PREFIX = "paas_"
 
@@ -16,11 +17,21 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def token_create(*, user: AbstractBaseUser, description: str = "") -> str:
-    """Make a new API token for the user and return it; it is never retrievable again."""
+def token_issue(*, user: AbstractBaseUser, description: str = "") -> tuple[ApiToken, str]:
+    """A new API token for the user: its record, and the token, which is never retrievable again."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, digest=token_digest(token), description=description)
-    return token
+    return ApiToken.objects.create(user=user, digest=token_digest(token), description=description), token
+
+
+def token_create(*, user: AbstractBaseUser, description: str = "") -> str:
+    return token_issue(user=user, description=description)[1]
+
+
+def token_revoke(*, user: AbstractBaseUser, token_id: int) -> None:
+    """Revoke one of the user's own tokens; Missing if they have none with that id."""
+    deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
+    if not deleted:
+        raise Missing(f"you have no token {token_id}")
 
 
 def user_for_token(token: str) -> AbstractBaseUser | None:

@@ -1,6 +1,8 @@
 """JSON shapes of the API's resources."""
 from django.conf import settings
 
+from accounts.models import ApiToken, Membership, Team
+from activity.models import Activity
 from applications.models import App, Formation, Release
 from builds.models import Build
 
@@ -17,6 +19,7 @@ def app_json(app: App, *, live: Release | None = None) -> dict:
         "git_url": f"http://{settings.PAAS_WEB_HOST}:{settings.PAAS_WEB_PORT}/git/{app.name}.git",
         "released_version": live.version if live else None,
         "checks": app.checks,
+        "maintenance": app.maintenance,
         "created_at": _time(app.created_at),
     }
 
@@ -63,3 +66,30 @@ def build_json(build: Build, *, with_output: bool = False) -> dict:
     if with_output:
         data["output"] = build.output
     return data
+
+
+def team_json(team: Team, *, role: str) -> dict:
+    return {"name": team.name, "role": role, "created_at": _time(team.created_at)}
+
+
+def member_json(membership: Membership) -> dict:
+    return {"user": membership.user.get_username(), "role": membership.role}
+
+
+def token_json(token: ApiToken) -> dict:
+    return {
+        "id": token.pk,
+        "description": token.description,
+        "created_at": _time(token.created_at),
+        "last_used_at": _time(token.last_used_at),
+    }
+
+
+def activity_json(entry: Activity) -> dict:
+    return {
+        "app": entry.app_name or None,
+        "actor": entry.actor_name or None,  # None: the platform itself
+        "verb": entry.verb,
+        "text": entry.text,
+        "created_at": _time(entry.created_at),
+    }

@@ -1,10 +1,16 @@
 from django.urls import path, re_path
 
-from api import views
+from api import teams, tokens, views
 from api.http import not_found
 from observability.views import log_stream
 
 urlpatterns = [
+    path("teams", teams.team_list),
+    path("teams/<str:team_name>/members", teams.team_members),
+    path("teams/<str:team_name>/members/<str:username>", teams.team_member),
+    path("teams/<str:team_name>/activity", teams.team_activity),
+    path("tokens", tokens.token_list),
+    path("tokens/<int:token_id>", tokens.token_detail),
     path("apps", views.apps),
     path("apps/<str:app_name>", views.app_detail),
     path("apps/<str:app_name>/builds", views.app_builds),
@@ -15,5 +21,8 @@ urlpatterns = [
     path("apps/<str:app_name>/formation", views.app_formation),
     path("apps/<str:app_name>/log-stream", log_stream),
     path("apps/<str:app_name>/metrics", views.app_metrics),
+    path("apps/<str:app_name>/activity", views.app_activity),
+    path("apps/<str:app_name>/dynos", views.app_dynos),
+    path("apps/<str:app_name>/dynos/<str:dyno>", views.app_dynos),
     re_path(r"^.*$", not_found),
 ]

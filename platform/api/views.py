@@ -2,15 +2,18 @@ import math
 import time
 from datetime import datetime, timezone
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from access.policy import Action
 from api.http import endpoint, json_body
-from api.serializers import app_json, build_json, formation_json, release_json
+from activity.selectors import activity_of_app
+from api.serializers import activity_json, app_json, build_json, formation_json, release_json
 from applications.config_vars import config_vars_get, config_vars_update
 from applications.formation import formation_get, formation_update
 from applications.selectors import app_for, apps_visible_to, live_release
-from applications.services import app_checks_update, app_create, release_rollback
+from applications.removal import app_delete
+from applications.restart import restart_request
+from applications.services import app_checks_update, app_create, app_maintenance_set, release_rollback
 from observability.metrics_store import samples_since
 from paas.errors import Missing, UserError
 
@@ -27,19 +30,43 @@ def apps(request: HttpRequest) -> JsonResponse:
     return JsonResponse([app_json(app, live=live_release(app)) for app in apps_visible_to(request.user)], safe=False)
 
 
-@endpoint("GET", "PATCH")
-def app_detail(request: HttpRequest, app_name: str) -> JsonResponse:
+# What each app setting takes: maintenance mode is operating the app, the rest is managing it.
+SETTING_ACTIONS = {"checks": Action.MANAGE, "maintenance": Action.OPERATE}
+
+
+@endpoint("GET", "PATCH", "DELETE")
+def app_detail(request: HttpRequest, app_name: str) -> HttpResponse:
+    if request.method == "DELETE":
+        app_delete(app=app_for(request.user, app_name, Action.MANAGE), user=request.user)
+        return HttpResponse(status=204)
     if request.method == "PATCH":
-        app = app_for(request.user, app_name, Action.MANAGE)
         body = json_body(request)
-        unknown = set(body) - {"checks"}
+        unknown = set(body) - set(SETTING_ACTIONS)
         if unknown:
             raise UserError(f"these app settings cannot be changed here: {', '.join(sorted(unknown))}")
+        app = app_for(request.user, app_name, max((SETTING_ACTIONS[name] for name in body), default=Action.OPERATE))
         if "checks" in body:
-            app_checks_update(app=app, checks=body["checks"])
+            app_checks_update(app=app, user=request.user, checks=body["checks"])
+        if "maintenance" in body:
+            app_maintenance_set(app=app, user=request.user, on=body["maintenance"])
     else:
         app = app_for(request.user, app_name, Action.VIEW)
     return JsonResponse(app_json(app, live=live_release(app)))
+
+
+@endpoint("GET")
+def app_activity(request: HttpRequest, app_name: str) -> JsonResponse:
+    app = app_for(request.user, app_name, Action.VIEW)
+    return JsonResponse([activity_json(entry) for entry in activity_of_app(app)], safe=False)
+
+
+@endpoint("DELETE")
+def app_dynos(request: HttpRequest, app_name: str, dyno: str | None = None) -> JsonResponse:
+    """Heroku's dyno restart: DELETE .../dynos restarts every process, .../dynos/web a type,
+    .../dynos/web.1 one process. Answers at once (202); the restart runs on a worker."""
+    app = app_for(request.user, app_name, Action.OPERATE)
+    what = restart_request(app=app, user=request.user, which=dyno)
+    return JsonResponse({"restarting": what}, status=202)
 
 
 @endpoint("GET")
@@ -95,7 +122,7 @@ def app_config_vars(request: HttpRequest, app_name: str) -> JsonResponse:
 def app_formation(request: HttpRequest, app_name: str) -> JsonResponse:
     if request.method == "PATCH":
         app = app_for(request.user, app_name, Action.OPERATE)
-        rows = formation_update(app=app, updates=json_body(request, list))
+        rows = formation_update(app=app, user=request.user, updates=json_body(request, list))
     else:
         app = app_for(request.user, app_name, Action.VIEW)
         rows = formation_get(app)

@@ -3,6 +3,7 @@ import re
 
 from django.db import transaction
 
+from activity.services import activity_record
 from applications import config_crypto, deploys
 from applications.models import App, Release
 from applications.selectors import release_base
@@ -58,10 +59,12 @@ def config_vars_update(*, app: App, user, changes: dict) -> tuple[dict[str, str]
         locked.config_ciphertext = config_crypto.encrypt(after)
         locked.save(update_fields=["config_ciphertext"])
         base = release_base(app)
-        if base is None:
+        if base is None:  # not deployed yet: the first release will carry it
+            activity_record(team_id=app.team_id, app=app, actor=user, verb="config", text=_description(before, after))
             return after, None
         release = release_create(
-            app=app, image=base.image, process_types=base.process_types, description=_description(before, after), user=user
+            app=app, image=base.image, process_types=base.process_types, description=_description(before, after), user=user,
+            verb="config",
         )
         deploys.enqueue_on_commit(release)
     return after, release

@@ -1,4 +1,4 @@
-"""Queueing rollouts that need no build (config changes, rollbacks) and waking the reconciler."""
+"""Queueing work that needs no build (config changes, rollbacks, restarts) and waking the reconciler."""
 import django_rq
 from django.conf import settings
 from django.db import transaction
@@ -15,6 +15,15 @@ def enqueue_on_commit(release) -> None:
             release_id,
             job_id=f"paas-{settings.PAAS_INSTANCE}-release-{release_id}",
             job_timeout=3600,
+        )
+    )
+
+
+def enqueue_restart_on_commit(app, which: str | None) -> None:
+    app_id = app.pk
+    transaction.on_commit(
+        lambda: django_rq.get_queue(settings.PAAS_DEPLOY_QUEUE).enqueue(
+            "applications.jobs.restart_processes", app_id, which, job_timeout=3600
         )
     )
 

@@ -8,6 +8,7 @@ from applications import deploys
 from applications.models import App, Formation, Release
 from applications.procfile import RELEASE_PHASE
 from applications.selectors import live_release
+from activity.services import activity_record
 from observability.events import platform_event
 from paas.errors import UserError
 
@@ -48,7 +49,7 @@ def _number(item: dict, key: str, kind, low, high):
     return kind(value)
 
 
-def formation_update(*, app: App, updates: list) -> list[Formation]:
+def formation_update(*, app: App, user, updates: list) -> list[Formation]:
     """Apply [{"type": "web", "quantity": 2, "memory_mb": 256, "cpus": 0.5}, ...] (all but type optional)."""
     release = live_release(app)
     if release is None:
@@ -76,5 +77,6 @@ def formation_update(*, app: App, updates: list) -> list[Formation]:
             row.save()
         scaled = ", ".join(f"{row.process_type}={row.quantity}:{row.memory_mb}MB" for row in rows.values())
         platform_event(app.pk, f"Scaled to {scaled}")
+        activity_record(team_id=app.team_id, app=app, actor=user, verb="scale", text=f"Scaled to {scaled}")
         transaction.on_commit(lambda: deploys.wake_reconciler(app.name))
     return list(rows.values())

@@ -1,7 +1,8 @@
-"""rq jobs for releases: they take ids and call the rollout."""
+"""rq jobs for releases and restarts: they take ids and call the rollout or the restart."""
 import logging
 
-from applications.models import Release
+from applications import restart
+from applications.models import App, Release
 from applications.rollout import RolloutFailed, deploy
 
 log = logging.getLogger(__name__)
@@ -13,3 +14,9 @@ def deploy_release(release_id: int) -> None:
         deploy(release, log.info)
     except RolloutFailed as error:
         log.warning("%s v%s failed: %s", release.app.name, release.version, error)
+
+
+def restart_processes(app_id: int, which: str | None) -> None:
+    app = App.objects.select_related("team").filter(pk=app_id).first()
+    if app is not None:  # deleted meanwhile: nothing to restart
+        restart.restart(app, which)

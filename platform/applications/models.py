@@ -19,6 +19,8 @@ class App(models.Model):
     # Health check settings the app chose ({"path", "wait", "timeout", "attempts", "interval"});
     # what is absent comes from the PAAS_CHECK_* settings.
     checks = models.JSONField(default=dict, blank=True)
+    # The router answers 503 for the app; its processes keep running (Heroku's maintenance mode).
+    maintenance = models.BooleanField(default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

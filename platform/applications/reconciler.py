@@ -138,7 +138,8 @@ class Reconciler:
         wanted = {(t, i) for t, row in rows.items() for i in range(1, row.quantity + 1)}
         slots: dict[tuple[str, int], Process] = {}
         surplus: list[Process] = []
-        for process in sorted(current, key=lambda p: p.id):
+        # Newest first: a restart starts a slot's replacement beside it, and the older one goes.
+        for process in sorted(current, key=lambda p: (-p.created, p.id)):
             key = (process.process_type, process.index)
             if key not in wanted or key in slots:
                 surplus.append(process)
@@ -219,4 +220,5 @@ def restore_routes() -> None:
             continue
         live = [p for p in backend.processes(app.name) if p.release == release.version and backend.state(p).running]
         routes[app.pk] = (app.name, web_addresses(live))
-    routing.restore(routes)
+    maintenance = set(App.objects.filter(maintenance=True).values_list("name", flat=True))
+    routing.restore(routes, maintenance=maintenance)

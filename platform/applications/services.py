@@ -7,11 +7,13 @@ from django.utils import timezone
 
 from access.policy import Action, NotFound, check
 from accounts.models import Team
+from activity.services import activity_record
 from applications import deploys
 from applications.models import App, Release, ReleaseStatus, app_name_validator
 from observability import logstream
 from observability.events import platform_event
 from paas.errors import Conflict, UserError
+from router import routing
 
 
 def _team_for_new_app(user: AbstractBaseUser, team_name: str | None) -> Team:
@@ -41,6 +43,7 @@ def app_create(*, user: AbstractBaseUser, name: str, team_name: str | None = Non
     try:
         with transaction.atomic():
             app = App.objects.create(name=name, team=team, created_by=user)
+            activity_record(team_id=team.pk, app=app, actor=user, verb="app", text=f"Created app {name}")
             # A fresh database on the same Redis reuses ids: the new app starts with an empty log.
             transaction.on_commit(lambda: logstream.discard(app.pk))
             return app
@@ -57,6 +60,7 @@ def release_create(
     user=None,
     build=None,
     config_ciphertext: str | None = None,
+    verb: str = "deploy",
 ) -> Release:
     """Make the next numbered release; numbers are unique per app even under concurrent deploys.
 
@@ -79,6 +83,8 @@ def release_create(
                 )
                 author = user.get_username() if user is not None else "the platform"
                 platform_event(app.pk, f"Release v{release.version} created by {author}: {description}")
+                activity_record(team_id=app.team_id, app=app, actor=user, verb=verb,
+                                text=f"{description} (v{release.version})")
                 return release
         except IntegrityError:
             continue
@@ -103,6 +109,7 @@ def release_rollback(*, app: App, user, version: int) -> Release:
             config_ciphertext=target.config_ciphertext,
             description=f"Rollback to v{version}",
             user=user,
+            verb="rollback",
         )
         deploys.enqueue_on_commit(release)
     return release
@@ -130,7 +137,7 @@ def release_output_set(release: Release, lines: list[str]) -> None:
 CHECK_LIMITS = {"wait": (0, 600), "timeout": (0.1, 120), "attempts": (1, 1000), "interval": (0.05, 60)}
 
 
-def app_checks_update(*, app: App, checks) -> App:
+def app_checks_update(*, app: App, user, checks) -> App:
     """Change the app's health check settings; a null value goes back to the platform default."""
     if not isinstance(checks, dict):
         raise UserError('"checks" must be an object, e.g. {"path": "/health", "attempts": 20}')
@@ -149,6 +156,24 @@ def app_checks_update(*, app: App, checks) -> App:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
                 raise UserError(f'"{name}" must be a number from {low} to {high}')
             merged[name] = int(value) if name == "attempts" else float(value)
-    app.checks = merged
-    app.save(update_fields=["checks"])
+    with transaction.atomic():
+        app.checks = merged
+        app.save(update_fields=["checks"])
+        activity_record(team_id=app.team_id, app=app, actor=user, verb="settings", text="Changed the health check settings")
+    return app
+
+
+def app_maintenance_set(*, app: App, user, on) -> App:
+    """Maintenance mode on or off: the router answers 503 for the app while it is on."""
+    if not isinstance(on, bool):
+        raise UserError('"maintenance" must be true or false')
+    if app.maintenance == on:
+        return app
+    with transaction.atomic():
+        app.maintenance = on
+        app.save(update_fields=["maintenance"])
+        text = f"Turned maintenance mode {'on' if on else 'off'}"
+        activity_record(team_id=app.team_id, app=app, actor=user, verb="maintenance", text=text)
+        platform_event(app.pk, f"{text} ({user.get_username()})")
+    routing.set_maintenance(app.name, on)
     return app

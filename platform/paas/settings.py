@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "controlplane",
     "builds",
     "observability",
+    "activity",
 ]
 
 MIDDLEWARE = [

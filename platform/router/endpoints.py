@@ -78,6 +78,7 @@ class _NatTable:
     chains: set[str] = field(default_factory=set)
     output_jumps: int = 0
     app_ports: dict[str, int] = field(default_factory=dict)  # app chain -> port jumped to it from the root
+    jumps: dict[str, str] = field(default_factory=dict)  # app chain -> its jump rule in the root, as -S prints it
     destinations: dict[str, list[str]] = field(default_factory=dict)  # app chain -> its containers
     foreign_ports: dict[int, str] = field(default_factory=dict)  # port -> another instance's root chain
 
@@ -109,6 +110,7 @@ def _read() -> _NatTable:
             table.output_jumps += 1
         elif chain == root and target and port:
             table.app_ports[target[1]] = int(port[1])
+            table.jumps[target[1]] = spec
         elif chain.startswith(root + "-") and (destination := _DESTINATION.search(spec)):
             table.destinations.setdefault(chain, []).append(destination[1])
         elif _ROOT.match(chain) and port:
@@ -179,6 +181,19 @@ def replace_all(routes: dict[int, tuple[str, list[Address]]]) -> None:
     if not table.output_jumps:
         lines.append(f"-I OUTPUT 1 -j {root_chain()}")
     _restore(lines)
+
+
+def remove(app_id: int) -> None:
+    """Take one app's endpoint out (the app is being deleted)."""
+    table = _read()
+    chain = app_chain(app_id)
+    lines = []
+    if chain in table.jumps:
+        lines.append(f"-D {root_chain()} {table.jumps[chain]}")
+    if chain in table.chains:
+        lines += [f":{chain} - [0:0]", f"-X {chain}"]
+    if lines:
+        _restore(lines)
 
 
 def remove_all() -> None:

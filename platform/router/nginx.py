@@ -86,6 +86,15 @@ http {{
 """
 
 
+def _maintenance_dir() -> Path:
+    return _dir() / "maintenance"
+
+
+def maintenance_flag(app: str) -> Path:
+    """While this file exists the app answers 503: maintenance mode, switched with no reload."""
+    return _maintenance_dir() / app
+
+
 def render_app(app: str, endpoint: tuple[str, int]) -> str:
     host, port = endpoint
     # No upstream keep-alive: each request opens its own connection to the endpoint, so it goes
@@ -94,6 +103,9 @@ def render_app(app: str, endpoint: tuple[str, int]) -> str:
     listen {_listen()};
     server_name {app}.{settings.PAAS_APPS_DOMAIN};
     location / {{
+        if (-f {maintenance_flag(app)}) {{
+            return 503 "{app} is offline for maintenance.\n";
+        }}
         proxy_pass http://{host}:{port};
     }}
     error_page 502 = @paas_unavailable;
@@ -120,7 +132,8 @@ def _write(path: Path, text: str) -> None:
 
 def write_main_config() -> str:
     """Write the main config with a new generation marker and return the marker."""
-    for directory in (_apps_dir(), _dir() / "temp", Path(settings.PAAS_LOG_DIR), Path(settings.PAAS_RUN_DIR)):
+    for directory in (_apps_dir(), _dir() / "temp", _maintenance_dir(), Path(settings.PAAS_LOG_DIR),
+                      Path(settings.PAAS_RUN_DIR)):
         directory.mkdir(parents=True, exist_ok=True)
     generation = secrets.token_hex(8)
     _write(_conf(), render_main(generation))
@@ -197,6 +210,41 @@ def route_app(app: str, endpoint: tuple[str, int]) -> None:
         else:
             _write(path, previous)
         raise
+
+
+def remove_app(app: str) -> None:
+    """Stop serving the app's host name (a reload: the app is being deleted)."""
+    path = _apps_dir() / f"{app}.conf"
+    maintenance_flag(app).unlink(missing_ok=True)
+    if not path.exists():
+        return
+    generation = write_main_config()
+    previous = path.read_text()
+    path.unlink()
+    try:
+        _test_and_reload(generation)
+    except RouterError:
+        _write(path, previous)
+        raise
+
+
+def set_maintenance(app: str, on: bool) -> None:
+    flag = maintenance_flag(app)
+    if on:
+        flag.parent.mkdir(parents=True, exist_ok=True)
+        flag.touch()
+    else:
+        flag.unlink(missing_ok=True)
+
+
+def replace_maintenance(apps: set[str]) -> None:
+    """Exactly these apps are in maintenance mode (at start, from the database)."""
+    _maintenance_dir().mkdir(parents=True, exist_ok=True)
+    for flag in _maintenance_dir().iterdir():
+        if flag.name not in apps:
+            flag.unlink()
+    for app in apps:
+        set_maintenance(app, True)
 
 
 def replace_all(endpoints: dict[str, tuple[str, int]]) -> None:

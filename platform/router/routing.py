@@ -14,7 +14,7 @@ from router.errors import RouterError
 
 Address = tuple[str, int]
 
-__all__ = ["RouterError", "restore", "route_app", "start", "stop"]
+__all__ = ["RouterError", "remove_app", "restore", "route_app", "set_maintenance", "start", "stop"]
 
 
 @contextmanager
@@ -34,11 +34,26 @@ def route_app(app_name: str, app_id: int, addresses: list[Address]) -> None:
         nginx.route_app(app_name, endpoint)
 
 
-def restore(routes: dict[int, tuple[str, list[Address]]]) -> None:
-    """Rebuild every route from scratch: app id -> (app name, its live web containers)."""
+def remove_app(app_name: str, app_id: int) -> None:
+    """The app is no longer served (it is being deleted)."""
+    with _router_lock():
+        nginx.remove_app(app_name)
+        endpoints.remove(app_id)
+
+
+def set_maintenance(app_name: str, on: bool) -> None:
+    """In maintenance mode the app's host name answers 503, without a reload; its processes run on."""
+    with _router_lock():
+        nginx.set_maintenance(app_name, on)
+
+
+def restore(routes: dict[int, tuple[str, list[Address]]], *, maintenance: set[str] = frozenset()) -> None:
+    """Rebuild every route from scratch: app id -> (app name, its live web containers), and
+    which apps are in maintenance mode."""
     with _router_lock():
         endpoints.replace_all(routes)
         nginx.replace_all({name: endpoints.endpoint(app_id) for app_id, (name, _) in routes.items()})
+        nginx.replace_maintenance(set(maintenance))
 
 
 def start() -> None:

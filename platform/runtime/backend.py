@@ -45,6 +45,7 @@ class Process:
     # The container's own IP and $PORT. TCP checks must go here: docker-proxy accepts connections
     # on the published port even when nothing listens inside the container.
     internal_address: tuple[str, int] | None = None
+    created: float = 0.0  # unix seconds: of two processes in one slot, the newer is the one to keep
 
     @property
     def label(self) -> str:

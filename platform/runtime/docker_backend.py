@@ -6,6 +6,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 
 import docker
 import docker.errors
@@ -178,6 +179,7 @@ class DockerBackend(Backend):
             index=int(labels[f"{LABEL}.index"]),
             address=address,
             internal_address=(ip, self.port) if ip else None,
+            created=datetime.fromisoformat(container.attrs["Created"]).timestamp(),
         )
 
     def processes(self, app: str) -> list[Process]:

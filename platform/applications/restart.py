@@ -1,0 +1,86 @@
+"""Restarting an app's processes (Heroku's `ps:restart`), without dropping requests.
+
+Each chosen process gets a replacement of the same release beside it. New web processes must
+pass the health check before the router sends them traffic; then the old ones are surplus in
+their slots, and the reconciler (which keeps the newest container of a slot) stops them a drain
+window later. If a replacement fails, it is removed and the old processes serve on. No release
+is made, as on Heroku.
+"""
+import re
+
+from django.db import transaction
+
+from activity.services import activity_record
+from applications import config_crypto, deploys
+from applications.formation import formation_ensure
+from applications.models import App
+from applications.rollout import RolloutFailed, app_rollout_lock, check_ready, process_spec, web_addresses
+from applications.selectors import live_release
+from observability import logstream
+from observability.events import platform_event
+from paas.errors import Missing, UserError
+from router import routing
+from runtime.backend import BackendError, Process, get_backend
+
+DYNO = re.compile(r"(?P<type>[A-Za-z0-9_-]+)(?:\.(?P<index>[1-9][0-9]*))?")
+
+
+def _chosen(process: Process, which: str | None) -> bool:
+    return which is None or which in (process.process_type, process.label)
+
+
+def restart_request(*, app: App, user, which: str | None) -> str:
+    """Check what to restart (all processes, a type `web`, or one `web.2`), record it and queue
+    the restart; returns what will be restarted, as the user would say it."""
+    live = live_release(app)
+    if live is None:
+        raise UserError(f"'{app.name}' has no live release; there is nothing to restart")
+    if which is not None:
+        match = DYNO.fullmatch(which)
+        rows = formation_ensure(app, live)
+        row = rows.get(match["type"]) if match else None
+        if row is None or (match["index"] and int(match["index"]) > row.quantity):
+            raise Missing(f"'{app.name}' runs no process '{which}' (see its formation)")
+    what = which or "all processes"
+    with transaction.atomic():
+        activity_record(team_id=app.team_id, app=app, actor=user, verb="restart", text=f"Restarted {what}")
+        platform_event(app.pk, f"Restart of {what} requested by {user.get_username()}")
+        deploys.enqueue_restart_on_commit(app, which)
+    return what
+
+
+def restart(app: App, which: str | None) -> None:
+    """Replace the chosen processes of the live release (the job behind restart_request)."""
+    backend = get_backend()
+
+    def tell(text: str) -> None:
+        logstream.say(app.pk, "platform", text)
+
+    with app_rollout_lock(app):
+        live = live_release(app)
+        if live is None:
+            return
+        current = [p for p in backend.processes(app.name) if p.release == live.version]
+        chosen = [p for p in current if _chosen(p, which)]
+        rows = formation_ensure(app, live)
+        env = config_crypto.decrypt(live.config_ciphertext)
+        started: list[Process] = []
+        try:
+            for old in chosen:
+                if old.process_type not in rows:
+                    continue  # a type the formation dropped meanwhile: the reconciler removes it
+                spec = process_spec(live, rows[old.process_type], old.index, env)
+                tell(f"Restarting {spec.label}")
+                started.append(backend.start(spec))
+            for new in started:
+                if new.process_type == "web":
+                    check_ready(backend, new, app, tell)
+            kept = [p for p in current if p.process_type == "web" and p not in chosen]
+            routing.route_app(app.name, app.pk, web_addresses([*kept, *started]))
+        except (RolloutFailed, BackendError, routing.RouterError) as error:
+            for process in started:
+                backend.remove(process)
+            tell(f"Restart failed: {error}; the running processes were left as they were")
+            return
+        tell(f"Restarted {', '.join(p.label for p in started) or 'nothing'} of v{live.version}")
+    deploys.wake_reconciler(app.name)  # it stops the replaced processes after the drain window
