@@ -13,10 +13,11 @@ up: prereqs venv
 down:
 	@if [ -x $(PYTHON) ]; then $(PYTHON) manage.py platform_down; else echo "Nothing to stop: no $(VENV)."; fi
 
-# Unit and integration tests use Django's test database; end-to-end tests start their own
-# platform instance (own ports, var dir, Redis db and container label) beside any running one.
+# Unit and integration tests use Django's test database and an instance name of their own (so
+# they never touch a running install's containers); end-to-end tests start their own platform
+# instance (own ports, var dir, Redis db and container label) beside any running one.
 test: prereqs-for-tests venv
-	PAAS_VAR_DIR=$(CURDIR)/var/test REDIS_URL=redis://127.0.0.1:6379/15 $(PYTHON) -m pytest $(PYTEST_ARGS)
+	PAAS_VAR_DIR=$(CURDIR)/var/test PAAS_INSTANCE=tests REDIS_URL=redis://127.0.0.1:6379/15 $(PYTHON) -m pytest $(PYTEST_ARGS)
 
 bench: prereqs venv
 	$(PYTHON) bench/push_to_live.py

@@ -1,4 +1,5 @@
 """Shared test helpers: real prerequisites, the local base image, a platform instance, git."""
+import http.client
 import json
 import os
 import random
@@ -8,6 +9,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -266,3 +268,33 @@ def static_site(text: str, base: str = BASE_IMAGE) -> dict[str, str]:
         "Dockerfile": f"FROM {base}\nCOPY index.html /www/\nCMD exec httpd -f -p $PORT -h /www\n",
         "index.html": text,
     }
+
+
+class Load(threading.Thread):
+    """Steady GETs through the router on a keep-alive connection, counting failures."""
+
+    def __init__(self, platform, app: str, expected: str) -> None:
+        super().__init__(daemon=True)
+        self.platform, self.host, self.expected = platform, f"{app}.localhost", expected
+        self.sent, self.failures, self.halt = 0, [], threading.Event()
+
+    def run(self) -> None:
+        conn = None
+        while not self.halt.is_set():
+            try:
+                conn = conn or http.client.HTTPConnection("127.0.0.1", self.platform.router_port, timeout=5)
+                conn.request("GET", "/", headers={"Host": self.host})
+                response = conn.getresponse()
+                body = response.read().decode()
+                if (response.status, body) != (200, self.expected):
+                    self.failures.append(f"{response.status} {body[:40]!r}")
+            except (OSError, http.client.HTTPException) as error:
+                self.failures.append(repr(error))
+                conn = None
+            self.sent += 1
+            time.sleep(0.01)
+
+    def finish(self) -> "Load":
+        self.halt.set()
+        self.join(10)
+        return self

@@ -13,7 +13,8 @@ from applications.formation import formation_get, formation_update
 from applications.selectors import app_for, apps_visible_to, live_release
 from applications.removal import app_delete
 from applications.restart import restart_request
-from applications.services import app_checks_update, app_create, app_maintenance_set, release_rollback
+from applications.maintenance import app_maintenance_set
+from applications.services import app_checks_update, app_create, release_rollback
 from observability.metrics_store import samples_since
 from paas.errors import Missing, UserError
 

@@ -13,7 +13,6 @@ from applications.models import App, Release, ReleaseStatus, app_name_validator
 from observability import logstream
 from observability.events import platform_event
 from paas.errors import Conflict, UserError
-from router import routing
 
 
 def _team_for_new_app(user: AbstractBaseUser, team_name: str | None) -> Team:
@@ -162,18 +161,3 @@ def app_checks_update(*, app: App, user, checks) -> App:
         activity_record(team_id=app.team_id, app=app, actor=user, verb="settings", text="Changed the health check settings")
     return app
 
-
-def app_maintenance_set(*, app: App, user, on) -> App:
-    """Maintenance mode on or off: the router answers 503 for the app while it is on."""
-    if not isinstance(on, bool):
-        raise UserError('"maintenance" must be true or false')
-    if app.maintenance == on:
-        return app
-    with transaction.atomic():
-        app.maintenance = on
-        app.save(update_fields=["maintenance"])
-        text = f"Turned maintenance mode {'on' if on else 'off'}"
-        activity_record(team_id=app.team_id, app=app, actor=user, verb="maintenance", text=text)
-        platform_event(app.pk, f"{text} ({user.get_username()})")
-    routing.set_maintenance(app.name, on)
-    return app

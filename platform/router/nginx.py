@@ -53,6 +53,7 @@ GENERATION_PATH = "/.paas/router-generation"
 
 def render_main(generation: str) -> str:
     temp = _dir() / "temp"
+    maintenance_host, maintenance_port = maintenance_address()
     log_dir = Path(settings.PAAS_LOG_DIR)
     temp_paths = "\n".join(
         f"    {kind}_temp_path {temp / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
@@ -81,18 +82,21 @@ http {{
         location = {GENERATION_PATH} {{ return 200 "{generation}"; }}
         location / {{ return 404 "No app is deployed at $host.\\n"; }}
     }}
+    # Apps in maintenance mode have their endpoint pointed here (router.routing).
+    server {{
+        listen {maintenance_host}:{maintenance_port};
+        default_type text/plain;
+        location / {{ return 503 "$host is offline for maintenance.\\n"; }}
+    }}
     include {_apps_dir()}/*.conf;
 }}
 """
 
 
-def _maintenance_dir() -> Path:
-    return _dir() / "maintenance"
-
-
-def maintenance_flag(app: str) -> Path:
-    """While this file exists the app answers 503: maintenance mode, switched with no reload."""
-    return _maintenance_dir() / app
+def maintenance_address() -> tuple[str, int]:
+    """Where an app in maintenance mode is pointed: a server of the router's own answering 503.
+    Its port is the first of the instance's route range, which no app's endpoint uses."""
+    return ("127.0.0.1", settings.PAAS_ROUTE_PORT_BASE)
 
 
 def render_app(app: str, endpoint: tuple[str, int]) -> str:
@@ -103,9 +107,6 @@ def render_app(app: str, endpoint: tuple[str, int]) -> str:
     listen {_listen()};
     server_name {app}.{settings.PAAS_APPS_DOMAIN};
     location / {{
-        if (-f {maintenance_flag(app)}) {{
-            return 503 "{app} is offline for maintenance.\n";
-        }}
         proxy_pass http://{host}:{port};
     }}
     error_page 502 = @paas_unavailable;
@@ -132,8 +133,7 @@ def _write(path: Path, text: str) -> None:
 
 def write_main_config() -> str:
     """Write the main config with a new generation marker and return the marker."""
-    for directory in (_apps_dir(), _dir() / "temp", _maintenance_dir(), Path(settings.PAAS_LOG_DIR),
-                      Path(settings.PAAS_RUN_DIR)):
+    for directory in (_apps_dir(), _dir() / "temp", Path(settings.PAAS_LOG_DIR), Path(settings.PAAS_RUN_DIR)):
         directory.mkdir(parents=True, exist_ok=True)
     generation = secrets.token_hex(8)
     _write(_conf(), render_main(generation))
@@ -212,10 +212,14 @@ def route_app(app: str, endpoint: tuple[str, int]) -> None:
         raise
 
 
+def serves(app: str) -> bool:
+    """Whether the app has been routed (its server block is written)."""
+    return (_apps_dir() / f"{app}.conf").exists()
+
+
 def remove_app(app: str) -> None:
     """Stop serving the app's host name (a reload: the app is being deleted)."""
     path = _apps_dir() / f"{app}.conf"
-    maintenance_flag(app).unlink(missing_ok=True)
     if not path.exists():
         return
     generation = write_main_config()
@@ -226,25 +230,6 @@ def remove_app(app: str) -> None:
     except RouterError:
         _write(path, previous)
         raise
-
-
-def set_maintenance(app: str, on: bool) -> None:
-    flag = maintenance_flag(app)
-    if on:
-        flag.parent.mkdir(parents=True, exist_ok=True)
-        flag.touch()
-    else:
-        flag.unlink(missing_ok=True)
-
-
-def replace_maintenance(apps: set[str]) -> None:
-    """Exactly these apps are in maintenance mode (at start, from the database)."""
-    _maintenance_dir().mkdir(parents=True, exist_ok=True)
-    for flag in _maintenance_dir().iterdir():
-        if flag.name not in apps:
-            flag.unlink()
-    for app in apps:
-        set_maintenance(app, True)
 
 
 def replace_all(endpoints: dict[str, tuple[str, int]]) -> None:

@@ -27,33 +27,68 @@ def _router_lock():
         yield
 
 
+def _maintenance_dir() -> Path:
+    # The router's own record of which apps are in maintenance mode (the database has the
+    # truth; restore() rewrites it from there), so that every route_app call honours it.
+    return Path(settings.PAAS_ROUTER_DIR) / "maintenance"
+
+
+def _maintenance_flag(app_name: str) -> Path:
+    return _maintenance_dir() / app_name
+
+
+def _point(app_name: str, app_id: int, addresses: list[Address]) -> None:
+    if _maintenance_flag(app_name).exists():
+        addresses = [nginx.maintenance_address()]
+    nginx.route_app(app_name, endpoints.point(app_name, app_id, addresses))
+
+
 def route_app(app_name: str, app_id: int, addresses: list[Address]) -> None:
-    """New connections for the app go to these web containers from now on (refused if none)."""
+    """New connections for the app go to these web containers from now on (refused if none),
+    unless it is in maintenance mode."""
     with _router_lock():
-        endpoint = endpoints.point(app_name, app_id, addresses)
-        nginx.route_app(app_name, endpoint)
+        _point(app_name, app_id, addresses)
+
+
+def set_maintenance(app_name: str, app_id: int, on: bool, addresses: list[Address]) -> None:
+    """Maintenance mode on: new connections get the router's 503 page; off: they go to
+    `addresses` (the app's live web containers) again. Atomic, like a release switch."""
+    with _router_lock():
+        flag = _maintenance_flag(app_name)
+        if on:
+            flag.parent.mkdir(parents=True, exist_ok=True)
+            flag.touch()
+        else:
+            flag.unlink(missing_ok=True)
+        if nginx.serves(app_name):  # else its first route_app will honour the flag
+            _point(app_name, app_id, addresses)
 
 
 def remove_app(app_name: str, app_id: int) -> None:
     """The app is no longer served (it is being deleted)."""
     with _router_lock():
-        nginx.remove_app(app_name)
-        endpoints.remove(app_id)
-
-
-def set_maintenance(app_name: str, on: bool) -> None:
-    """In maintenance mode the app's host name answers 503, without a reload; its processes run on."""
-    with _router_lock():
-        nginx.set_maintenance(app_name, on)
+        _maintenance_flag(app_name).unlink(missing_ok=True)
+        if nginx.serves(app_name):  # else it never had an endpoint (stale ones go at restore)
+            nginx.remove_app(app_name)
+            endpoints.remove(app_id)
 
 
 def restore(routes: dict[int, tuple[str, list[Address]]], *, maintenance: set[str] = frozenset()) -> None:
     """Rebuild every route from scratch: app id -> (app name, its live web containers), and
     which apps are in maintenance mode."""
     with _router_lock():
-        endpoints.replace_all(routes)
+        _maintenance_dir().mkdir(parents=True, exist_ok=True)
+        for flag in _maintenance_dir().iterdir():
+            if flag.name not in maintenance:
+                flag.unlink()
+        for name in maintenance:
+            _maintenance_flag(name).touch()
+        pointed = {
+            app_id: (name, [nginx.maintenance_address()] if name in maintenance else addresses)
+            for app_id, (name, addresses) in routes.items()
+        }
+        endpoints.replace_all(pointed)
         nginx.replace_all({name: endpoints.endpoint(app_id) for app_id, (name, _) in routes.items()})
-        nginx.replace_maintenance(set(maintenance))
 
 
 def start() -> None:

@@ -1,47 +1,15 @@
 """Apps keep serving while the platform's own processes restart, and the router is rebuilt
 from the database when it comes back."""
-import http.client
 import os
 import signal
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.support import SourceTree, nat_rules, static_site
+from tests.support import Load, SourceTree, nat_rules, static_site
 
 pytestmark = pytest.mark.e2e
-
-
-class Load(threading.Thread):
-    """Steady GETs through the router on a keep-alive connection, counting failures."""
-
-    def __init__(self, platform, app: str, expected: str) -> None:
-        super().__init__(daemon=True)
-        self.platform, self.host, self.expected = platform, f"{app}.localhost", expected
-        self.sent, self.failures, self.halt = 0, [], threading.Event()
-
-    def run(self) -> None:
-        conn = None
-        while not self.halt.is_set():
-            try:
-                conn = conn or http.client.HTTPConnection("127.0.0.1", self.platform.router_port, timeout=5)
-                conn.request("GET", "/", headers={"Host": self.host})
-                response = conn.getresponse()
-                body = response.read().decode()
-                if (response.status, body) != (200, self.expected):
-                    self.failures.append(f"{response.status} {body[:40]!r}")
-            except (OSError, http.client.HTTPException) as error:
-                self.failures.append(repr(error))
-                conn = None
-            self.sent += 1
-            time.sleep(0.01)
-
-    def finish(self) -> "Load":
-        self.halt.set()
-        self.join(10)
-        return self
 
 
 def _stop_service(run_dir: Path, name: str) -> None:

@@ -1,0 +1,76 @@
+"""Operating a deployed app on the real engine and router: maintenance mode, a restart under
+load that drops nothing, and deleting an app (after which its name can be used again)."""
+import time
+
+import pytest
+
+from tests.support import Load, SourceTree, static_site
+
+pytestmark = pytest.mark.e2e
+
+
+def deployed(platform, tmp_path, text: str, name: str | None = None) -> str:
+    app = name or platform.new_app()
+    if name:
+        status, body = platform.api("POST", "/api/apps", {"name": name})
+        assert status == 201, body
+    source = SourceTree(tmp_path / f"src-{app}-{time.monotonic_ns()}")
+    source.write(static_site(text)).commit()
+    push = source.push(platform.git_url(app))
+    assert push.returncode == 0, push.output
+    return app
+
+
+def test_maintenance_mode_answers_503_and_switching_it_off_serves_again(platform, tmp_path):
+    app = deployed(platform, tmp_path, "open\n")
+    assert platform.api("PATCH", f"/api/apps/{app}", {"maintenance": True})[0] == 200
+    assert platform.get(app) == (503, f"{app}.localhost is offline for maintenance.\n")
+    time.sleep(1.5)  # reconciler passes (every 0.5 s here) re-route the app: they keep it in maintenance
+    assert platform.get(app)[0] == 503
+    assert len(platform.containers(app, process_type="web")) == 1  # it keeps running
+    assert platform.api("PATCH", f"/api/apps/{app}", {"maintenance": False})[0] == 200
+    assert platform.get(app) == (200, "open\n")
+
+
+def test_a_restart_replaces_the_web_process_and_drops_no_request(platform, tmp_path):
+    app = deployed(platform, tmp_path, "steady\n")
+    before = set(platform.containers(app, process_type="web"))
+    load = Load(platform, app, "steady\n")
+    load.start()
+    time.sleep(0.5)
+
+    status, body = platform.api("DELETE", f"/api/apps/{app}/dynos/web")
+    assert status == 202 and body == {"restarting": "web"}
+    now = platform.wait_for("the old web process to be replaced and stopped", lambda: (
+        (current := set(platform.containers(app, process_type="web"))) and not current & before and current
+    ), timeout=60)
+    time.sleep(0.5)
+    load.finish()
+
+    assert len(now) == 1
+    assert load.sent > 50 and load.failures == []
+    assert platform.get(app) == (200, "steady\n")
+    texts = [entry["text"] for entry in platform.api("GET", f"/api/apps/{app}/activity")[1]]
+    assert texts[0] == "Restarted web"
+
+
+def test_a_deleted_app_leaves_nothing_behind_and_its_name_can_be_used_again(platform, tmp_path):
+    app = deployed(platform, tmp_path, "doomed\n")
+    repository = platform.var_dir / "git" / f"{app}.git"
+    assert repository.exists()
+
+    status, _ = platform.api("DELETE", f"/api/apps/{app}")
+
+    assert status == 204
+    assert platform.api("GET", f"/api/apps/{app}")[0] == 404
+    assert platform.containers(app) == []
+    assert platform.get(app) == (404, f"No app is deployed at {app}.localhost.\n")
+    assert not repository.exists()
+    team_log = platform.api("GET", "/api/teams/default/activity")[1]
+    assert team_log[0]["text"] == f"Deleted app {app}" and team_log[0]["app"] == app
+
+    # A new app of the same name starts from scratch: a fresh repository, v1, its own content.
+    deployed(platform, tmp_path, "reborn\n", name=app)
+    assert platform.get(app) == (200, "reborn\n")
+    releases = platform.api("GET", f"/api/apps/{app}/releases")[1]
+    assert [release["version"] for release in releases] == [1]
