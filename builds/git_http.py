@@ -72,6 +72,8 @@ def _pkt_line(text: str) -> bytes:
 
 
 async def info_refs(request: HttpRequest, app_name: str) -> HttpResponse:
+    if request.method != "GET":
+        return _text(405, "GET only.")
     service = request.GET.get("service", "")
     authorized = await sync_to_async(_authorize)(request, app_name, service)
     if isinstance(authorized, HttpResponse):
@@ -154,3 +156,8 @@ async def service_rpc(request: HttpRequest, app_name: str, service: str) -> Http
     response = StreamingHttpResponse(_stream(process, feeder, hook), content_type=f"application/x-{service}-result")
     response["Cache-Control"] = "no-cache"
     return response
+
+
+# Read by the access table test (tests/integration/test_access_table.py).
+info_refs.allowed_methods = ("GET",)
+service_rpc.allowed_methods = ("POST",)

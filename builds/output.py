@@ -76,3 +76,10 @@ def follow(build_id: int, *, idle: float = 2.0) -> Iterator[str | Ending | None]
                 yield Ending(succeeded=fields["end"] == "succeeded", message=fields.get("message", ""))
                 return
             yield fields["line"]
+
+
+def lines_so_far(build_id: int) -> list[str]:
+    """The build's output up to now, for a page that shows a running build (the stream keeps
+    its last MAX_LINES lines)."""
+    entries = redis_client().xrange(_key(build_id))
+    return [fields[b"line"].decode(errors="replace") for _, fields in entries if b"line" in fields]

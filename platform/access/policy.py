@@ -58,3 +58,10 @@ def check(user: AbstractBaseUser, action: Action, *, team_id: int, what: str) ->
 
 def check_app(user: AbstractBaseUser, action: Action, app) -> None:
     check(user, action, team_id=app.team_id, what=f"app '{app.name}'")
+
+
+def grants(user: AbstractBaseUser, team_id: int) -> frozenset[Action]:
+    """Every action the user may take on the team's apps (empty outside the team): what the
+    dashboard shows buttons for. The server still checks each request with check()."""
+    role = role_in_team(user, team_id)
+    return frozenset(action for action in Action if role is not None and action <= ROLE_GRANTS[role])

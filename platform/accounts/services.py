@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ApiToken, Membership, Role, Team
-from paas.errors import Missing
+from paas.errors import Missing, UserError
 
 TOKEN_PREFIX = "paas_"
 
@@ -17,8 +17,13 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+MAX_DESCRIPTION = 200
+
+
 def token_issue(*, user: AbstractBaseUser, description: str = "") -> tuple[ApiToken, str]:
     """A new API token for the user: its record, and the token, which is never retrievable again."""
+    if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
+        raise UserError(f"a token's description is text of at most {MAX_DESCRIPTION} characters")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     return ApiToken.objects.create(user=user, digest=token_digest(token), description=description), token
 

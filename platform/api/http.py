@@ -51,6 +51,7 @@ def endpoint(*methods: str):
             except UserError as user_error:
                 return error(user_error.status, str(user_error))
 
+        wrapper.allowed_methods = methods  # read by the access table test
         return wrapper
 
     return decorate

@@ -1,9 +1,8 @@
 """JSON shapes of the API's resources."""
-from django.conf import settings
-
 from accounts.models import ApiToken, Membership, Team
 from activity.models import Activity
 from applications.models import App, Formation, Release
+from applications.selectors import app_url, git_url
 from builds.models import Build
 
 
@@ -15,8 +14,8 @@ def app_json(app: App, *, live: Release | None = None) -> dict:
     return {
         "name": app.name,
         "team": app.team.name,
-        "url": f"http://{app.name}.{settings.PAAS_APPS_DOMAIN}:{settings.PAAS_ROUTER_PORT}/",
-        "git_url": f"http://{settings.PAAS_WEB_HOST}:{settings.PAAS_WEB_PORT}/git/{app.name}.git",
+        "url": app_url(app),
+        "git_url": git_url(app),
         "released_version": live.version if live else None,
         "checks": app.checks,
         "maintenance": app.maintenance,

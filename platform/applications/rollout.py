@@ -7,6 +7,7 @@ and leaves the old release serving untouched. The old containers are not stopped
 reconciler stops them once the drain window after `retired_at` has passed, so a rollout never
 holds a worker for the drain.
 """
+import time
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 
@@ -26,6 +27,7 @@ from runtime.healthcheck import CheckSettings, NotReady, wait_until_ready
 
 Say = Callable[[str], None]
 LOCK_SECONDS = 3600
+OUTPUT_SAVE_SECONDS = 0.5
 
 
 class RolloutFailed(Exception):
@@ -153,11 +155,18 @@ def deploy(release: Release, say: Say) -> bool:
     app = release.app
     backend = get_backend()
     lines: list[str] = []
+    saved_at = 0.0
 
     def tell(text: str) -> None:
+        nonlocal saved_at
         lines.append(text)
         say(text)
         logstream.say(app.pk, "platform", text)
+        # The release's own record of its progress, which the dashboard shows while it runs;
+        # written at most twice a second (a release phase can print thousands of lines).
+        if time.monotonic() - saved_at >= OUTPUT_SAVE_SECONDS:
+            release_output_set(release, lines)
+            saved_at = time.monotonic()
 
     with app_rollout_lock(app):
         newer = app.releases.filter(status=ReleaseStatus.LIVE, version__gt=release.version).first()

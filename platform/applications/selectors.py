@@ -1,4 +1,5 @@
 """Reads for apps and releases."""
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
@@ -30,3 +31,11 @@ def release_base(app: App) -> Release | None:
         .order_by("-version")
         .first()
     )
+
+
+def app_url(app: App) -> str:
+    return f"http://{app.name}.{settings.PAAS_APPS_DOMAIN}:{settings.PAAS_ROUTER_PORT}/"
+
+
+def git_url(app: App) -> str:
+    return f"http://{settings.PAAS_WEB_HOST}:{settings.PAAS_WEB_PORT}/git/{app.name}.git"

@@ -1,14 +1,44 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from dashboard import views
+from dashboard.views import apps, config, observability, processes, releases, teams, tokens
+
+APP = "apps/<str:app_name>/"
+TEAM = "teams/<str:team_name>/"
 
 urlpatterns = [
-    path("healthz", views.healthz),
+    path("healthz", apps.healthz),
     path("login/", auth_views.LoginView.as_view(template_name="dashboard/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", views.app_list, name="app-list"),
-    path("apps/<str:app_name>/", views.app_detail, name="app-detail"),
-    path("apps/<str:app_name>/logs/", views.app_logs, name="app-logs"),
-    path("apps/<str:app_name>/metrics/", views.app_metrics, name="app-metrics"),
+    path("", apps.app_list, name="app-list"),
+    path("apps/new", apps.app_new, name="app-new"),
+    path(APP, apps.app_detail, name="app-detail"),
+    path(APP + "delete", apps.app_remove, name="app-delete"),
+    path(APP + "releases/", releases.release_list, name="app-releases"),
+    path(APP + "releases/table", releases.release_table, name="app-release-table"),
+    path(APP + "releases/<int:version>/rollback", releases.release_rollback_view, name="app-rollback"),
+    path(APP + "releases/<int:version>/progress", releases.release_progress, name="app-release-progress"),
+    path(APP + "builds/", releases.build_list, name="app-builds"),
+    path(APP + "builds/<int:build_id>/", releases.build_detail, name="app-build"),
+    path(APP + "builds/<int:build_id>/output", releases.build_output, name="app-build-output"),
+    path(APP + "config/", config.config_page, name="app-config"),
+    path(APP + "config/set", config.config_set, name="app-config-set"),
+    path(APP + "config/<str:name>/reveal", config.config_reveal, name="app-config-reveal"),
+    path(APP + "config/<str:name>/unset", config.config_unset, name="app-config-unset"),
+    path(APP + "scale/", processes.scale_page, name="app-scale"),
+    path(APP + "scale/set", processes.scale, name="app-scale-set"),
+    path(APP + "restart", processes.restart, name="app-restart"),
+    path(APP + "maintenance", processes.maintenance, name="app-maintenance"),
+    path(APP + "activity/", processes.activity_page, name="app-activity"),
+    path(APP + "logs/", observability.app_logs, name="app-logs"),
+    path(APP + "metrics/", observability.app_metrics, name="app-metrics"),
+    path("teams/", teams.team_list, name="team-list"),
+    path("teams/new", teams.team_new, name="team-new"),
+    path(TEAM, teams.team_detail, name="team-detail"),
+    path(TEAM + "members/add", teams.member_add, name="team-member-add"),
+    path(TEAM + "members/<str:username>/role", teams.member_role, name="team-member-role"),
+    path(TEAM + "members/<str:username>/remove", teams.member_remove, name="team-member-remove"),
+    path("tokens/", tokens.token_list, name="token-list"),
+    path("tokens/new", tokens.token_new, name="token-new"),
+    path("tokens/<int:token_id>/revoke", tokens.token_remove, name="token-revoke"),
 ]

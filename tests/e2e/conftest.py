@@ -1,10 +1,15 @@
-"""Fixtures for end-to-end tests that drive the engine directly, without a platform instance."""
+"""Fixtures for end-to-end tests: ones that drive the engine directly, without a platform
+instance, and a browser for the dashboard."""
+import re
 import uuid
+from pathlib import Path
 
 import docker
 import pytest
+from playwright.sync_api import Page, expect, sync_playwright
 
 from runtime.docker_backend import DockerBackend
+from tests.support import require
 
 
 @pytest.fixture
@@ -27,3 +32,38 @@ def instance(docker_engine, base_image, settings) -> str:
 @pytest.fixture
 def backend(instance) -> DockerBackend:
     return DockerBackend()
+
+
+CHROMIUM = "/usr/bin/chromium"
+# As root, without a sandbox; the background services would only knock on a closed network.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (no browser download: the machine has none)."""
+    require("Chromium", Path(CHROMIUM).exists(), "apt-get install chromium (make test does)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def logged_in(browser, platform, username: str, password: str) -> Page:
+    """A fresh browser session logged in to the platform's dashboard."""
+    page = browser.new_context().new_page()
+    page.goto(f"{platform.web_url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    expect(page).not_to_have_url(re.compile(r"/login/"))
+    return page
+
+
+@pytest.fixture
+def page(browser, platform) -> Page:
+    """The dashboard as `admin`."""
+    page = logged_in(browser, platform, "admin", (platform.var_dir / "admin.password").read_text().strip())
+    yield page
+    page.context.close()

@@ -2,34 +2,20 @@
 Playwright) against the shared platform: lines arrive live, filters, search and pause work, ANSI
 colours show, a burst of lines does not freeze the page, and the metrics charts draw and update."""
 import re
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.support import BASE_IMAGE, SourceTree, require
+from tests.support import BASE_IMAGE, SourceTree
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
-# As root, without a sandbox; the background services would only knock on a closed network.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 BURST_LINES = 20_000
 START = """#!/bin/sh
 printf '\\033[31mred alert\\033[0m and plain\\n'
 echo "hello from $DYNO"
 exec httpd -f -p "$PORT" -h /www
 """
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require("Chromium", Path(CHROMIUM).exists(), "apt-get install chromium (make test does)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -44,19 +30,6 @@ def app(platform, tmp_path_factory) -> str:
     push = source.push(platform.git_url(app))
     assert push.returncode == 0, push.output
     return app
-
-
-@pytest.fixture
-def page(browser, platform) -> Page:
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(f"{platform.web_url}/login/")
-    page.fill("#id_username", "admin")
-    page.fill("#id_password", (platform.var_dir / "admin.password").read_text().strip())
-    page.click("button[type=submit]")
-    expect(page).not_to_have_url(re.compile(r"/login/"))
-    yield page
-    context.close()
 
 
 def line(page: Page, text: str):

@@ -1,0 +1,96 @@
+"""The dashboard's plumbing: session login, the policy on every app and team page and action,
+and errors as messages the page shows.
+
+Views are declared with the action they need (`@app_view(Action.DEPLOY, "POST")`); the
+decorator resolves the app or team through the policy (404 for outsiders, 403 for too low a
+role), records the allowed methods and the action on the view (the access table test reads
+them), and turns a UserError or a refusal raised further in into a 4xx answer: for htmx
+requests a message swapped into the page's #flash area, else a page of its own.
+"""
+import functools
+from collections.abc import Callable
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import render
+
+from access.policy import Action, Denied, NotFound, grants
+from accounts.selectors import team_for
+from applications.selectors import app_for
+from paas.errors import UserError
+
+
+class Abilities:
+    """What the user may do in a team, for templates: {% if can.deploy %}...{% endif %}."""
+
+    def __init__(self, actions: frozenset[Action]) -> None:
+        self.view = Action.VIEW in actions
+        self.deploy = Action.DEPLOY in actions
+        self.operate = Action.OPERATE in actions
+        self.manage = Action.MANAGE in actions
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def problem(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    if is_htmx(request):
+        response = render(request, "dashboard/partials/flash.html", {"message": message, "level": "error"}, status=status)
+        response["HX-Retarget"] = "#flash"
+        response["HX-Reswap"] = "innerHTML"
+        return response
+    return render(request, "dashboard/problem.html", {"message": message, "status": status}, status=status)
+
+
+def _guarded(view: Callable, methods: tuple[str, ...], action: Action | None, resolve) -> Callable:
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if request.method not in methods:
+            return HttpResponseNotAllowed(methods)
+        try:
+            return view(request, *resolve(request, args, kwargs))
+        except NotFound:
+            raise Http404("No such page") from None
+        except Denied as denied:
+            return problem(request, denied.status, str(denied))
+        except UserError as error:
+            return problem(request, error.status, str(error))
+
+    wrapper.allowed_methods = methods
+    wrapper.required_action = action
+    return wrapper
+
+
+def user_view(*methods: str):
+    """A page or action of the logged-in user's own (their apps, teams, tokens)."""
+    def decorate(view):
+        return _guarded(view, methods, None, lambda request, args, kwargs: (*args, *kwargs.values()))
+    return decorate
+
+
+def app_view(action: Action, *methods: str):
+    """A page or action on one app: the view gets the app, and request.can says what else the
+    user may do to it."""
+    def resolve(request, args, kwargs):
+        kwargs = dict(kwargs)
+        app = app_for(request.user, kwargs.pop("app_name"), action)
+        request.can = Abilities(grants(request.user, app.team_id))
+        return (app, *args, *kwargs.values())
+
+    def decorate(view):
+        return _guarded(view, methods, action, resolve)
+    return decorate
+
+
+def team_view(action: Action, *methods: str):
+    def resolve(request, args, kwargs):
+        kwargs = dict(kwargs)
+        team = team_for(request.user, kwargs.pop("team_name"), action)
+        request.can = Abilities(grants(request.user, team.pk))
+        return (team, *args, *kwargs.values())
+
+    def decorate(view):
+        return _guarded(view, methods, action, resolve)
+    return decorate

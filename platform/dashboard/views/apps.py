@@ -1,0 +1,64 @@
+"""The apps list, creating an app, an app's overview and deleting it."""
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from access.policy import Action
+from applications.removal import app_delete
+from applications.selectors import app_url, git_url, live_release
+from applications.services import app_create
+from dashboard.http import app_view, is_htmx, user_view
+from dashboard.selectors import app_rows, recent_activity, teams_where_admin
+from paas.errors import UserError
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"ok": True})
+
+
+def go(request: HttpRequest, url: str) -> HttpResponse:
+    """After an action that leaves the page: htmx follows HX-Redirect, a plain form the 303."""
+    if is_htmx(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url, permanent=False)
+
+
+@user_view("GET")
+def app_list(request: HttpRequest) -> HttpResponse:
+    context = {
+        "rows": app_rows(request.user),
+        "teams": teams_where_admin(request.user),
+        "apps_host": f"{settings.PAAS_APPS_DOMAIN}:{settings.PAAS_ROUTER_PORT}",
+    }
+    return render(request, "dashboard/app_list.html", context)
+
+
+@user_view("POST")
+def app_new(request: HttpRequest) -> HttpResponse:
+    app = app_create(user=request.user, name=request.POST.get("name", "").strip(), team_name=request.POST.get("team") or None)
+    return go(request, reverse("app-detail", args=[app.name]))
+
+
+@app_view(Action.VIEW, "GET")
+def app_detail(request: HttpRequest, app) -> HttpResponse:
+    context = {
+        "app": app,
+        "live": live_release(app),
+        "formation": list(app.formation.all()),
+        "activity": recent_activity(app),
+        "url": app_url(app),
+        "git_url": git_url(app),
+        "tab": "overview",
+    }
+    return render(request, "dashboard/app_detail.html", context)
+
+
+@app_view(Action.MANAGE, "POST")
+def app_remove(request: HttpRequest, app) -> HttpResponse:
+    if request.POST.get("confirm") != app.name:
+        raise UserError(f"type the app's name, {app.name}, to delete it")
+    app_delete(app=app, user=request.user)
+    return go(request, reverse("app-list"))

@@ -1,0 +1,60 @@
+"""Scaling, restarting and maintenance mode: operating an app."""
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from access.policy import Action
+from applications.formation import formation_update
+from applications.maintenance import app_maintenance_set
+from applications.restart import restart_request
+from applications.selectors import live_release
+from dashboard.http import app_view
+from paas.errors import UserError
+
+
+def _context(request: HttpRequest, app, **extra) -> dict:
+    live = live_release(app)
+    rows = list(app.formation.all())
+    for row in rows:
+        row.command = (live.process_types.get(row.process_type) if live else "") or "(the image's command)"
+    return {"app": app, "live": live, "formation": rows, "can": request.can, **extra}
+
+
+@app_view(Action.VIEW, "GET")
+def scale_page(request: HttpRequest, app) -> HttpResponse:
+    return render(request, "dashboard/app_scale.html", {**_context(request, app), "tab": "scale"})
+
+
+def _whole(value: str, what: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise UserError(f"{what} must be a whole number") from None
+
+
+@app_view(Action.OPERATE, "POST")
+def scale(request: HttpRequest, app) -> HttpResponse:
+    process_type = request.POST.get("type", "")
+    change = {"type": process_type, "quantity": _whole(request.POST.get("quantity"), f"the quantity of {process_type}")}
+    if request.POST.get("memory_mb"):
+        change["memory_mb"] = _whole(request.POST["memory_mb"], f"the memory of {process_type}")
+    formation_update(app=app, user=request.user, updates=[change])
+    return render(request, "dashboard/partials/formation.html", _context(request, app, notice=f"Scaled {process_type}."))
+
+
+@app_view(Action.OPERATE, "POST")
+def restart(request: HttpRequest, app) -> HttpResponse:
+    what = restart_request(app=app, user=request.user, which=request.POST.get("which") or None)
+    notice = f"Restarting {what}: replacements start beside the running processes (see Logs)."
+    return render(request, "dashboard/partials/formation.html", _context(request, app, notice=notice))
+
+
+@app_view(Action.OPERATE, "POST")
+def maintenance(request: HttpRequest, app) -> HttpResponse:
+    app_maintenance_set(app=app, user=request.user, on=request.POST.get("on") == "true")
+    return render(request, "dashboard/partials/formation.html", _context(request, app))
+
+
+@app_view(Action.VIEW, "GET")
+def activity_page(request: HttpRequest, app) -> HttpResponse:
+    entries = app.activity.all()[:200]
+    return render(request, "dashboard/app_activity.html", {"app": app, "entries": entries, "tab": "activity"})
