@@ -4,7 +4,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: up down test prereqs prereqs-for-tests venv bench bench-zero-downtime bench-rollback bench-log-pipeline
+.PHONY: up down test prereqs prereqs-for-tests venv bench bench-zero-downtime bench-rollback bench-log-pipeline bench-dashboard
 
 up: prereqs venv
 	$(PYTHON) manage.py migrate --noinput -v0
@@ -24,6 +24,7 @@ bench: prereqs venv
 	$(PYTHON) bench/zero_downtime.py
 	$(PYTHON) bench/rollback.py
 	$(PYTHON) bench/log_pipeline.py
+	$(PYTHON) bench/dashboard_pages.py
 
 bench-zero-downtime: prereqs venv
 	$(PYTHON) bench/zero_downtime.py
@@ -33,6 +34,9 @@ bench-rollback: prereqs venv
 
 bench-log-pipeline: prereqs venv
 	$(PYTHON) bench/log_pipeline.py
+
+bench-dashboard: prereqs venv
+	$(PYTHON) bench/dashboard_pages.py
 
 prereqs:
 	@scripts/prereqs

@@ -126,6 +126,10 @@ def receive_push(
             lock.release()
 
 
+def push_in_progress(app_name: str) -> bool:
+    return _push_lock(app_name).locked()
+
+
 def release_push_lock(app_name: str, push_id: str) -> None:
     """Called once the push's `git receive-pack` has exited (and so has moved the branch)."""
     lock = _push_lock(app_name)

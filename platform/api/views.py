@@ -12,6 +12,7 @@ from applications.config_vars import config_vars_get, config_vars_update
 from applications.formation import formation_get, formation_update
 from applications.selectors import app_for, apps_visible_to, live_release
 from applications.removal import app_delete
+from applications.rename import app_rename
 from applications.restart import restart_request
 from applications.maintenance import app_maintenance_set
 from applications.services import app_checks_update, app_create, release_rollback
@@ -32,7 +33,7 @@ def apps(request: HttpRequest) -> JsonResponse:
 
 
 # What each app setting takes: maintenance mode is operating the app, the rest is managing it.
-SETTING_ACTIONS = {"checks": Action.MANAGE, "maintenance": Action.OPERATE}
+SETTING_ACTIONS = {"checks": Action.MANAGE, "maintenance": Action.OPERATE, "name": Action.MANAGE}
 
 
 @endpoint("GET", "PATCH", "DELETE")
@@ -50,6 +51,8 @@ def app_detail(request: HttpRequest, app_name: str) -> HttpResponse:
             app_checks_update(app=app, user=request.user, checks=body["checks"])
         if "maintenance" in body:
             app_maintenance_set(app=app, user=request.user, on=body["maintenance"])
+        if "name" in body:
+            app_rename(app=app, user=request.user, name=body["name"])
     else:
         app = app_for(request.user, app_name, Action.VIEW)
     return JsonResponse(app_json(app, live=live_release(app)))

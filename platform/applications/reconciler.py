@@ -20,7 +20,9 @@ from django.utils import timezone
 from applications import config_crypto, deploys
 from applications.formation import formation_ensure
 from applications.models import App, Release, ReleaseStatus
-from applications.rollout import RolloutFailed, app_rollout_lock, check_ready, process_spec, web_addresses
+from applications.rollout import (
+    RolloutFailed, app_rollout_lock, check_ready, name_rollout_lock, process_spec, web_addresses,
+)
 from applications.selectors import live_release
 from observability import logstream
 from router import routing
@@ -45,6 +47,8 @@ class Reconciler:
         self.backend = backend or get_backend()
         self.backoff: dict[tuple[str, str], Backoff] = {}
         self.stopping: set[str] = set()
+        # Containers whose app is gone (renamed, deleted), by id, with when a pass first saw them.
+        self.orphans: dict[str, float] = {}
         self.stopping_lock = threading.Lock()
         # Stops wait up to PAAS_STOP_TIMEOUT for apps that ignore SIGTERM: never in the loop.
         self.stopper = ThreadPoolExecutor(max_workers=4, thread_name_prefix="stop")
@@ -68,8 +72,35 @@ class Reconciler:
 
     def reconcile_all(self) -> None:
         close_old_connections()
-        for app in App.objects.all():
+        apps = list(App.objects.all())
+        for app in apps:
             self._reconcile_safely(app)
+        try:
+            self._sweep_orphans({app.name for app in apps})
+        except BackendError as error:
+            log.warning("looking for leftover containers: %s", error)
+
+    def _sweep_orphans(self, names: set[str]) -> None:
+        """Stop containers of apps that no longer exist under that name, a drain window after
+        they were first seen: a renamed app's old processes (requests may still be on them), or
+        what a failed deletion left. An app name whose rollout lock is held is being renamed
+        right now: its processes are left alone until the rename is done."""
+        now = time.monotonic()
+        seen = set()
+        for process in self.backend.processes(None):
+            if process.app in names:
+                continue
+            seen.add(process.id)
+            first = self.orphans.setdefault(process.id, now)
+            if now - first < settings.PAAS_DRAIN_SECONDS:
+                continue
+            with name_rollout_lock(process.app, wait=False) as acquired:
+                if acquired:
+                    log.info("stopping %s of %s: no app has that name any more", process.label, process.app)
+                    self._stop_later(process)
+                else:
+                    self.orphans[process.id] = now  # the drain window starts when the rename ends
+        self.orphans = {pid: at for pid, at in self.orphans.items() if pid in seen}
 
     def _reconcile_safely(self, app: App | None) -> None:
         """One app's trouble (an engine error, a container removed meanwhile) must not stop the others."""

@@ -40,14 +40,19 @@ def _rollout_lock(app_name: str):
     )
 
 
-@contextmanager
 def app_rollout_lock(app: App, *, wait: bool = True):
     """One rollout (or reconcile) per app at a time, across all workers; yields False if
     `wait` is off and someone else holds it."""
-    lock = _rollout_lock(app.name)
+    return name_rollout_lock(app.name, wait=wait)
+
+
+@contextmanager
+def name_rollout_lock(app_name: str, *, wait: bool = True):
+    """app_rollout_lock by the app's name (which containers carry: a renamed app's old one)."""
+    lock = _rollout_lock(app_name)
     acquired = lock.acquire(blocking=wait, blocking_timeout=LOCK_SECONDS if wait else None)
     if not acquired and wait:
-        raise RolloutFailed(f"another rollout of {app.name} did not finish within an hour")
+        raise RolloutFailed(f"another rollout of {app_name} did not finish within an hour")
     try:
         yield acquired
     finally:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", apps.app_list, name="app-list"),
     path("apps/new", apps.app_new, name="app-new"),
     path(APP, apps.app_detail, name="app-detail"),
+    path(APP + "rename", apps.app_rename_view, name="app-rename"),
     path(APP + "delete", apps.app_remove, name="app-delete"),
     path(APP + "releases/", releases.release_list, name="app-releases"),
     path(APP + "releases/table", releases.release_table, name="app-release-table"),

@@ -212,6 +212,22 @@ def route_app(app: str, endpoint: tuple[str, int]) -> None:
         raise
 
 
+def rename_app(old: str, new: str, endpoint: tuple[str, int]) -> None:
+    """Serve the app's new host name instead of its old one, in one reload."""
+    old_path, new_path = _apps_dir() / f"{old}.conf", _apps_dir() / f"{new}.conf"
+    previous = old_path.read_text() if old_path.exists() else None
+    generation = write_main_config()
+    _write(new_path, render_app(new, endpoint))
+    old_path.unlink(missing_ok=True)
+    try:
+        _test_and_reload(generation)
+    except RouterError:
+        new_path.unlink(missing_ok=True)
+        if previous is not None:
+            _write(old_path, previous)
+        raise
+
+
 def serves(app: str) -> bool:
     """Whether the app has been routed (its server block is written)."""
     return (_apps_dir() / f"{app}.conf").exists()

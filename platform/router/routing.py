@@ -14,7 +14,7 @@ from router.errors import RouterError
 
 Address = tuple[str, int]
 
-__all__ = ["RouterError", "remove_app", "restore", "route_app", "set_maintenance", "start", "stop"]
+__all__ = ["RouterError", "remove_app", "rename", "restore", "route_app", "set_maintenance", "start", "stop"]
 
 
 @contextmanager
@@ -71,6 +71,19 @@ def remove_app(app_name: str, app_id: int) -> None:
         if nginx.serves(app_name):  # else it never had an endpoint (stale ones go at restore)
             nginx.remove_app(app_name)
             endpoints.remove(app_id)
+
+
+def rename(old: str, new: str, app_id: int, addresses: list[Address]) -> None:
+    """The app is served under its new name only, by `addresses` (its processes started under
+    that name); an app never routed just keeps its maintenance mode."""
+    with _router_lock():
+        if _maintenance_flag(old).exists():
+            _maintenance_flag(old).rename(_maintenance_flag(new))
+        if not nginx.serves(old):
+            return
+        if _maintenance_flag(new).exists():
+            addresses = [nginx.maintenance_address()]
+        nginx.rename_app(old, new, endpoints.point(new, app_id, addresses))
 
 
 def restore(routes: dict[int, tuple[str, list[Address]]], *, maintenance: set[str] = frozenset()) -> None:

@@ -84,8 +84,8 @@ class Backend(ABC):
         return its exit code. It is always removed; BackendError if it outlives `timeout`."""
 
     @abstractmethod
-    def processes(self, app: str) -> list[Process]:
-        """The app's processes that exist on the engine, running or not."""
+    def processes(self, app: str | None) -> list[Process]:
+        """The app's processes that exist on the engine, running or not (None: every app's)."""
 
     @abstractmethod
     def state(self, process: Process) -> ProcessState: ...

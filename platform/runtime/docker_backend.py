@@ -182,12 +182,15 @@ class DockerBackend(Backend):
             created=datetime.fromisoformat(container.attrs["Created"]).timestamp(),
         )
 
-    def processes(self, app: str) -> list[Process]:
-        filters = {"label": [f"{k}={v}" for k, v in self._labels(app).items()]}
+    def processes(self, app: str | None) -> list[Process]:
+        if app is not None:
+            filters = {"label": [f"{k}={v}" for k, v in self._labels(app).items()]}
+        else:  # every app container, not a build's intermediate ones (they carry the instance label too)
+            filters = {"label": [f"{LABEL}.instance={settings.PAAS_INSTANCE}", f"{LABEL}.app"]}
         try:
             containers = self.client.containers.list(all=True, filters=filters, ignore_removed=True)
         except (docker.errors.APIError, requests.exceptions.ConnectionError) as error:
-            raise BackendError(f"cannot list the containers of {app}: {error}; is dockerd running?") from None
+            raise BackendError(f"cannot list the containers of {app or 'the platform'}: {error}; is dockerd running?") from None
         return [self._process(c) for c in containers]
 
     def _container(self, process: Process):

@@ -74,3 +74,36 @@ def test_a_deleted_app_leaves_nothing_behind_and_its_name_can_be_used_again(plat
     assert platform.get(app) == (200, "reborn\n")
     releases = platform.api("GET", f"/api/apps/{app}/releases")[1]
     assert [release["version"] for release in releases] == [1]
+
+
+def test_a_renamed_app_serves_at_its_new_name_keeps_its_history_and_takes_pushes_there(platform, tmp_path):
+    old = deployed(platform, tmp_path, "same app\n")
+    new = f"r{old[1:]}"[:30]
+
+    status, body = platform.api("PATCH", f"/api/apps/{old}", {"name": new})
+
+    assert status == 200 and body["name"] == new and body["released_version"] == 1
+    assert platform.get(new) == (200, "same app\n")
+    assert platform.get(old) == (404, f"No app is deployed at {old}.localhost.\n")
+    assert platform.api("GET", f"/api/apps/{old}")[0] == 404
+    platform.wait_for("the old processes to stop", lambda: platform.containers(old) == [], timeout=30)
+    assert len(platform.containers(new, process_type="web")) == 1
+    activity = platform.api("GET", f"/api/apps/{new}/activity")[1]
+    assert activity[0]["text"] == f"Renamed the app from {old} to {new}"
+    assert [e["text"] for e in activity][-1] == f"Created app {old}"
+
+    source = SourceTree(tmp_path / "after-rename")
+    source.write(static_site("pushed after the rename\n")).commit()
+    push = source.push(platform.git_url(new), "main", "--force")
+    assert push.returncode == 0, push.output
+    assert platform.get(new) == (200, "pushed after the rename\n")
+    assert [r["version"] for r in platform.api("GET", f"/api/apps/{new}/releases")[1]] == [2, 1]
+
+
+def test_renaming_to_a_taken_or_bad_name_is_refused_and_changes_nothing(platform, tmp_path):
+    app = deployed(platform, tmp_path, "stays\n")
+    other = platform.new_app()
+    assert platform.api("PATCH", f"/api/apps/{app}", {"name": other})[0] == 409
+    status, body = platform.api("PATCH", f"/api/apps/{app}", {"name": "Bad_Name"})
+    assert status == 400 and "invalid app name" in body["error"]
+    assert platform.get(app) == (200, "stays\n")

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from access.policy import Action
 from applications.removal import app_delete
+from applications.rename import app_rename
 from applications.selectors import app_url, git_url, live_release
 from applications.services import app_create
 from dashboard.http import app_view, is_htmx, user_view
@@ -54,6 +55,12 @@ def app_detail(request: HttpRequest, app) -> HttpResponse:
         "tab": "overview",
     }
     return render(request, "dashboard/app_detail.html", context)
+
+
+@app_view(Action.MANAGE, "POST")
+def app_rename_view(request: HttpRequest, app) -> HttpResponse:
+    app = app_rename(app=app, user=request.user, name=request.POST.get("name", "").strip())
+    return go(request, reverse("app-detail", args=[app.name]))
 
 
 @app_view(Action.MANAGE, "POST")

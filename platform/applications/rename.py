@@ -1,0 +1,77 @@
+"""Renaming an app (Heroku's `apps:rename`): a new host name, a new git remote, the same app.
+
+Containers carry their app's name, so the live release is started again under the new name
+beside the old processes, blue/green: web processes must pass the health check before the
+router sends the new host name to them. Then the old host name stops being served; the old
+processes belong to no app now, and the reconciler stops them a drain window later. Releases, builds, config, logs, metrics and
+activity stay with the app (they are keyed by its id). If the new processes fail, the rename
+is undone and the app goes on as it was.
+"""
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+
+from activity.services import activity_record
+from applications import config_crypto
+from applications.models import App, app_name_validator
+from applications.rollout import RolloutFailed, app_rollout_lock, check_ready, process_spec, web_addresses
+from applications.formation import formation_ensure
+from applications.selectors import live_release
+from builds.receive import push_in_progress
+from builds.repositories import repository_path
+from observability import logstream
+from paas.errors import Conflict, UserError
+from router import routing
+from runtime.backend import BackendError, Process, get_backend
+
+log = logging.getLogger(__name__)
+
+
+def _valid(name) -> str:
+    if not isinstance(name, str) or not name:
+        raise UserError('"name" must be the new app name')
+    try:
+        app_name_validator(name)
+    except ValidationError as error:
+        raise UserError(f"invalid app name '{name}': {error.messages[0]}") from None
+    return name
+
+
+def app_rename(*, app: App, user, name) -> App:
+    new, old = _valid(name), app.name
+    if new == old:
+        return app
+    if push_in_progress(old):
+        raise Conflict(f"a push to '{old}' is in progress; rename it when the push is done")
+    backend = get_backend()
+    with app_rollout_lock(app):
+        try:  # the new name is taken first, so that nothing else can take it meanwhile
+            App.objects.filter(pk=app.pk).update(name=new)
+        except IntegrityError:
+            raise Conflict(f"app name '{new}' is already taken") from None
+        app.name = new
+        started: list[Process] = []
+        try:
+            live = live_release(app)
+            if live is not None:
+                live.app = app
+                env = config_crypto.decrypt(live.config_ciphertext)
+                for row in formation_ensure(app, live).values():
+                    for index in range(1, row.quantity + 1):
+                        started.append(backend.start(process_spec(live, row, index, env)))
+                for process in started:
+                    if process.process_type == "web":
+                        check_ready(backend, process, app, lambda line: None)
+            routing.rename(old, new, app.pk, web_addresses(started))
+        except (RolloutFailed, BackendError, routing.RouterError) as error:
+            for process in started:
+                backend.remove(process)
+            App.objects.filter(pk=app.pk).update(name=old)
+            app.name = old
+            raise Conflict(f"could not start the processes under the new name ({error}); the app is still {old}") from None
+        if repository_path(old).exists():
+            repository_path(old).rename(repository_path(new))
+        activity_record(team_id=app.team_id, app=app, actor=user, verb="settings", text=f"Renamed the app from {old} to {new}")
+    logstream.say(app.pk, "platform", f"Renamed from {old} to {new} by {user.get_username()}")
+    return app
