@@ -262,6 +262,16 @@ class SourceTree:
         return Push(result.returncode, result.stdout + result.stderr)
 
 
+def deploy_site(platform: Platform, path: Path, text: str, app: str | None = None) -> str:
+    """A static site serving `text`, pushed to `app` (a new app if None) and live; the app's name."""
+    app = app or platform.new_app()
+    source = SourceTree(path)
+    source.write(static_site(text)).commit()
+    push = source.push(platform.git_url(app))
+    assert push.returncode == 0, push.output
+    return app
+
+
 def static_site(text: str, base: str = BASE_IMAGE) -> dict[str, str]:
     """A Dockerfile app: busybox httpd serving index.html on $PORT."""
     return {

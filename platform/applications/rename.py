@@ -9,37 +9,27 @@ is undone and the app goes on as it was.
 """
 import logging
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
 from activity.services import activity_record
 from applications import config_crypto
-from applications.models import App, app_name_validator
+from applications.models import App
 from applications.rollout import RolloutFailed, app_rollout_lock, check_ready, process_spec, web_addresses
 from applications.formation import formation_ensure
 from applications.selectors import live_release
+from applications.services import app_name_checked
 from builds.receive import push_in_progress
 from builds.repositories import repository_path
 from observability import logstream
-from paas.errors import Conflict, UserError
+from paas.errors import Conflict
 from router import routing
 from runtime.backend import BackendError, Process, get_backend
 
 log = logging.getLogger(__name__)
 
 
-def _valid(name) -> str:
-    if not isinstance(name, str) or not name:
-        raise UserError('"name" must be the new app name')
-    try:
-        app_name_validator(name)
-    except ValidationError as error:
-        raise UserError(f"invalid app name '{name}': {error.messages[0]}") from None
-    return name
-
-
 def app_rename(*, app: App, user, name) -> App:
-    new, old = _valid(name), app.name
+    new, old = app_name_checked(name), app.name
     if new == old:
         return app
     if push_in_progress(old):

@@ -30,13 +30,19 @@ def _team_for_new_app(user: AbstractBaseUser, team_name: str | None) -> Team:
     raise UserError(f"you belong to several teams ({names}); say which one with \"team\"")
 
 
-def app_create(*, user: AbstractBaseUser, name: str, team_name: str | None = None) -> App:
+def app_name_checked(name) -> str:
+    """The name, if it is one an app can have; a UserError saying why not otherwise."""
     if not isinstance(name, str) or not name:
         raise UserError("\"name\" is required")
     try:
         app_name_validator(name)
     except ValidationError as error:
         raise UserError(f"invalid app name '{name}': {error.messages[0]}") from None
+    return name
+
+
+def app_create(*, user: AbstractBaseUser, name: str, team_name: str | None = None) -> App:
+    name = app_name_checked(name)
     team = _team_for_new_app(user, team_name)
     check(user, Action.MANAGE, team_id=team.pk, what=f"team '{team.name}'")
     try:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from access.policy import Action, Denied, NotFound, grants
 from accounts.selectors import team_for
@@ -32,6 +32,15 @@ class Abilities:
 
 def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
+
+
+def go(request: HttpRequest, url: str) -> HttpResponse:
+    """After an action that leaves the page: htmx follows HX-Redirect, a plain form a redirect."""
+    if is_htmx(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
 
 
 def problem(request: HttpRequest, status: int, message: str) -> HttpResponse:
@@ -70,27 +79,21 @@ def user_view(*methods: str):
     return decorate
 
 
-def app_view(action: Action, *methods: str):
-    """A page or action on one app: the view gets the app, and request.can says what else the
-    user may do to it."""
-    def resolve(request, args, kwargs):
-        kwargs = dict(kwargs)
-        app = app_for(request.user, kwargs.pop("app_name"), action)
-        request.can = Abilities(grants(request.user, app.team_id))
-        return (app, *args, *kwargs.values())
+def _scoped_view(lookup, kwarg: str, team_id_of):
+    """A decorator factory for views of one app or one team, named by the URL's `kwarg`."""
+    def view_decorator(action: Action, *methods: str):
+        def resolve(request, args, kwargs):
+            kwargs = dict(kwargs)
+            scope = lookup(request.user, kwargs.pop(kwarg), action)
+            request.can = Abilities(grants(request.user, team_id_of(scope)))
+            return (scope, *args, *kwargs.values())
 
-    def decorate(view):
-        return _guarded(view, methods, action, resolve)
-    return decorate
+        return lambda view: _guarded(view, methods, action, resolve)
+
+    return view_decorator
 
 
-def team_view(action: Action, *methods: str):
-    def resolve(request, args, kwargs):
-        kwargs = dict(kwargs)
-        team = team_for(request.user, kwargs.pop("team_name"), action)
-        request.can = Abilities(grants(request.user, team.pk))
-        return (team, *args, *kwargs.values())
-
-    def decorate(view):
-        return _guarded(view, methods, action, resolve)
-    return decorate
+# A page or action on one app (or team): the view gets it, and request.can says what else the
+# user may do there.
+app_view = _scoped_view(app_for, "app_name", lambda app: app.team_id)
+team_view = _scoped_view(team_for, "team_name", lambda team: team.pk)

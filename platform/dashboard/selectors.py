@@ -7,7 +7,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import OuterRef, Subquery
 
 from accounts.models import Membership, Role
-from activity.models import Activity
 from applications.models import App, Release, ReleaseStatus
 from applications.selectors import apps_visible_to
 
@@ -42,7 +41,3 @@ def teams_where_admin(user: AbstractBaseUser) -> list[str]:
 
 def releases_of(app: App) -> list[Release]:
     return list(app.releases.select_related("created_by")[:RELEASES_SHOWN])
-
-
-def recent_activity(app: App, limit: int = 10) -> list[Activity]:
-    return list(Activity.objects.filter(app=app)[:limit])

@@ -4,21 +4,16 @@ import time
 
 import pytest
 
-from tests.support import Load, SourceTree, static_site
+from tests.support import Load, SourceTree, deploy_site, static_site
 
 pytestmark = pytest.mark.e2e
 
 
 def deployed(platform, tmp_path, text: str, name: str | None = None) -> str:
-    app = name or platform.new_app()
     if name:
         status, body = platform.api("POST", "/api/apps", {"name": name})
         assert status == 201, body
-    source = SourceTree(tmp_path / f"src-{app}-{time.monotonic_ns()}")
-    source.write(static_site(text)).commit()
-    push = source.push(platform.git_url(app))
-    assert push.returncode == 0, push.output
-    return app
+    return deploy_site(platform, tmp_path / f"src-{time.monotonic_ns()}", text, app=name)
 
 
 def test_maintenance_mode_answers_503_and_switching_it_off_serves_again(platform, tmp_path):

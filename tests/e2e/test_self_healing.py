@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import Load, SourceTree, nat_rules, static_site
+from tests.support import Load, deploy_site, nat_rules
 
 pytestmark = pytest.mark.e2e
 
@@ -30,12 +30,7 @@ def _stop_service(run_dir: Path, name: str) -> None:
 
 
 def _deployed(platform, tmp_path, text: str) -> str:
-    app = platform.new_app()
-    source = SourceTree(tmp_path / "src")
-    source.write(static_site(text)).commit()
-    push = source.push(platform.git_url(app))
-    assert push.returncode == 0, push.output
-    return app
+    return deploy_site(platform, tmp_path / "src", text)
 
 
 def test_restarting_web_workers_and_reconciler_never_interrupts_serving(platform, tmp_path):

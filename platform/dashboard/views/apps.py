@@ -1,7 +1,7 @@
 """The apps list, creating an app, an app's overview and deleting it."""
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 
 from access.policy import Action
@@ -9,22 +9,14 @@ from applications.removal import app_delete
 from applications.rename import app_rename
 from applications.selectors import app_url, git_url, live_release
 from applications.services import app_create
-from dashboard.http import app_view, is_htmx, user_view
-from dashboard.selectors import app_rows, recent_activity, teams_where_admin
+from dashboard.http import app_view, go, user_view
+from activity.selectors import activity_of_app
+from dashboard.selectors import app_rows, teams_where_admin
 from paas.errors import UserError
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"ok": True})
-
-
-def go(request: HttpRequest, url: str) -> HttpResponse:
-    """After an action that leaves the page: htmx follows HX-Redirect, a plain form the 303."""
-    if is_htmx(request):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url, permanent=False)
 
 
 @user_view("GET")
@@ -49,7 +41,7 @@ def app_detail(request: HttpRequest, app) -> HttpResponse:
         "app": app,
         "live": live_release(app),
         "formation": list(app.formation.all()),
-        "activity": recent_activity(app),
+        "activity": activity_of_app(app, limit=10),
         "url": app_url(app),
         "git_url": git_url(app),
         "tab": "overview",

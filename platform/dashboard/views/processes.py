@@ -3,6 +3,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from access.policy import Action
+from activity.selectors import activity_of_app
 from applications.formation import formation_update
 from applications.maintenance import app_maintenance_set
 from applications.restart import restart_request
@@ -56,5 +57,5 @@ def maintenance(request: HttpRequest, app) -> HttpResponse:
 
 @app_view(Action.VIEW, "GET")
 def activity_page(request: HttpRequest, app) -> HttpResponse:
-    entries = app.activity.all()[:200]
+    entries = activity_of_app(app, limit=200)
     return render(request, "dashboard/app_activity.html", {"app": app, "entries": entries, "tab": "activity"})

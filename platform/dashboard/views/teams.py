@@ -8,8 +8,7 @@ from accounts import teams
 from accounts.models import Role
 from accounts.selectors import members_of, memberships_of
 from activity.selectors import activity_of_team
-from dashboard.http import team_view, user_view
-from dashboard.views.apps import go
+from dashboard.http import go, team_view, user_view
 
 
 @user_view("GET")
