@@ -11,7 +11,7 @@ pytestmark = pytest.mark.e2e
 
 def deployed(platform, tmp_path, text: str, name: str | None = None) -> str:
     if name:
-        status, body = platform.api("POST", "/api/apps", {"name": name})
+        status, body = platform.api("POST", "/api/apps", {"name": name, "team": "default"})
         assert status == 201, body
     return deploy_site(platform, tmp_path / f"src-{time.monotonic_ns()}", text, app=name)
 

@@ -1,0 +1,101 @@
+"""The dashboard's forms in a real browser: what each one changes shows in the page without a
+reload, and a refused change shows its reason at the top of the page."""
+import re
+import secrets
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.support import deploy_site
+
+pytestmark = pytest.mark.e2e
+
+
+def accept_dialogs(page) -> None:
+    page.on("dialog", lambda dialog: dialog.accept())
+
+
+def test_creating_an_app_and_a_team_then_managing_members(page, platform):
+    get_user = platform.manage("create_token", "member-" + (suffix := secrets.token_hex(3)))
+    assert get_user.returncode == 0
+    member = f"member-{suffix}"
+    accept_dialogs(page)
+
+    page.goto(f"{platform.web_url}/")
+    app = f"form-{suffix}"
+    page.fill("input[name=name]", app)
+    page.click("text=Create app")
+    expect(page).to_have_url(re.compile(rf"/apps/{app}/$"))
+    expect(page.locator("h1")).to_have_text(app)
+
+    page.goto(f"{platform.web_url}/teams/")
+    team = f"team-{suffix}"
+    page.fill("input[name=name]", team)
+    page.click("text=Create team")
+    expect(page).to_have_url(re.compile(rf"/teams/{team}/$"))
+    members = page.locator("#members table tbody tr")
+    expect(members).to_have_count(1)
+
+    page.fill("#members input[name=user]", member)
+    page.select_option("#members form.row select[name=role]", "viewer")
+    page.click("text=Add member")
+    expect(page.locator(f"tr[data-user='{member}']")).to_have_count(1)
+    page.select_option(f"tr[data-user='{member}'] select", "operator")
+    expect(page.locator(f"tr[data-user='{member}'] select")).to_have_value("operator")
+    assert platform.api("GET", f"/api/teams/{team}/members")[1] == [
+        {"user": "admin", "role": "admin"}, {"user": member, "role": "operator"}
+    ]
+    page.click(f"tr[data-user='{member}'] >> text=Remove")
+    expect(page.locator(f"tr[data-user='{member}']")).to_have_count(0)
+
+    page.click("tr[data-user='admin'] >> text=Remove")  # the last admin
+    expect(page.locator("#flash")).to_contain_text("last admin")
+    expect(page.locator("tr[data-user='admin']")).to_have_count(1)
+
+
+def test_tokens_are_shown_once_and_revoked(page, platform):
+    accept_dialogs(page)
+    page.goto(f"{platform.web_url}/tokens/")
+    page.fill("input[name=description]", "from the browser")
+    page.click("text=Create token")
+    secret = page.locator("code.secret").inner_text()
+    assert secret.startswith("paas_")
+    assert platform.api("GET", "/api/apps", token=secret)[0] == 200
+
+    page.reload()
+    expect(page.locator("code.secret")).to_have_count(0)  # shown once only
+    row = page.locator("tr", has_text="from the browser")
+    row.locator("text=Revoke").click()
+    expect(page.locator("tr", has_text="from the browser")).to_have_count(0)
+    assert platform.api("GET", "/api/apps", token=secret)[0] == 401
+
+
+def test_config_vars_scaling_and_maintenance_from_their_pages(page, platform, tmp_path):
+    app = deploy_site(platform, tmp_path / "src", "configured\n")
+    accept_dialogs(page)
+
+    page.goto(f"{platform.web_url}/apps/{app}/config/")
+    page.fill("#config-table input[name=name]", "GREETING")
+    page.fill("#config-table input[name=value]", "hello there")
+    page.click("#config-table form button[type=submit]")
+    row = page.locator("tr[data-name=GREETING]")
+    expect(row).to_contain_text("••••")
+    expect(page.locator("#config-table")).to_contain_text("is rolling out")
+    row.locator("button.reveal").click()
+    expect(row.locator("code.revealed")).to_have_text("hello there")
+    page.locator("tr[data-name=GREETING] button.unset").click()
+    expect(page.locator("tr[data-name=GREETING]")).to_have_count(0)
+
+    page.goto(f"{platform.web_url}/apps/{app}/scale/")
+    page.fill("input[aria-label='quantity of web']", "2")
+    page.click("tr[data-type=web] >> text=Scale")
+    expect(page.locator("#formation")).to_contain_text("Scaled web.")
+    expect(page.locator("input[aria-label='quantity of web']")).to_have_value("2")
+    platform.wait_for("two web processes", lambda: len(platform.containers(app, process_type="web")) == 2)
+
+    page.click("text=Turn maintenance mode on")
+    expect(page.locator("#formation")).to_contain_text("Turn maintenance mode off")
+    assert platform.get(app)[0] == 503
+    page.click("text=Turn maintenance mode off")
+    expect(page.locator("#formation")).to_contain_text("Turn maintenance mode on")
+    assert platform.get(app) == (200, "configured\n")
