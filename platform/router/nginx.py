@@ -193,59 +193,52 @@ def _test_and_reload(generation: str) -> None:
         log.warning("router took longer than expected to load config %s", generation)
 
 
-def route_app(app: str, endpoint: tuple[str, int]) -> None:
-    """Serve app's host name from its endpoint; reloads only the first time (or if the endpoint moved)."""
-    path = _apps_dir() / f"{app}.conf"
-    wanted = render_app(app, endpoint)
-    previous = path.read_text() if path.exists() else None
-    if previous == wanted:
+def _app_path(app: str) -> Path:
+    return _apps_dir() / f"{app}.conf"
+
+
+def _put(app: str, text: str | None) -> None:
+    if text is None:
+        _app_path(app).unlink(missing_ok=True)
+    else:
+        _write(_app_path(app), text)
+
+
+def _change_apps(changes: dict[str, str | None]) -> None:
+    """Write (text) or delete (None) apps' server blocks and reload; if nginx refuses the
+    result, every file is put back as it was and nothing is loaded."""
+    previous = {app: _app_path(app).read_text() if _app_path(app).exists() else None for app in changes}
+    if previous == changes:
         return
     generation = write_main_config()
-    _write(path, wanted)
+    for app, text in changes.items():
+        _put(app, text)
     try:
         _test_and_reload(generation)
     except RouterError:
-        if previous is None:
-            path.unlink(missing_ok=True)
-        else:
-            _write(path, previous)
+        for app, text in previous.items():
+            _put(app, text)
         raise
+
+
+def route_app(app: str, endpoint: tuple[str, int]) -> None:
+    """Serve app's host name from its endpoint; reloads only the first time (or if the endpoint moved)."""
+    _change_apps({app: render_app(app, endpoint)})
 
 
 def rename_app(old: str, new: str, endpoint: tuple[str, int]) -> None:
     """Serve the app's new host name instead of its old one, in one reload."""
-    old_path, new_path = _apps_dir() / f"{old}.conf", _apps_dir() / f"{new}.conf"
-    previous = old_path.read_text() if old_path.exists() else None
-    generation = write_main_config()
-    _write(new_path, render_app(new, endpoint))
-    old_path.unlink(missing_ok=True)
-    try:
-        _test_and_reload(generation)
-    except RouterError:
-        new_path.unlink(missing_ok=True)
-        if previous is not None:
-            _write(old_path, previous)
-        raise
+    _change_apps({new: render_app(new, endpoint), old: None})
 
 
 def serves(app: str) -> bool:
     """Whether the app has been routed (its server block is written)."""
-    return (_apps_dir() / f"{app}.conf").exists()
+    return _app_path(app).exists()
 
 
 def remove_app(app: str) -> None:
     """Stop serving the app's host name (a reload: the app is being deleted)."""
-    path = _apps_dir() / f"{app}.conf"
-    if not path.exists():
-        return
-    generation = write_main_config()
-    previous = path.read_text()
-    path.unlink()
-    try:
-        _test_and_reload(generation)
-    except RouterError:
-        _write(path, previous)
-        raise
+    _change_apps({app: None})
 
 
 def replace_all(endpoints: dict[str, tuple[str, int]]) -> None:
@@ -262,7 +255,7 @@ def replace_all(endpoints: dict[str, tuple[str, int]]) -> None:
         if stale.stem not in wanted:
             stale.unlink()
     for app, text in wanted.items():
-        _write(_apps_dir() / f"{app}.conf", text)
+        _write(_app_path(app), text)
     _test_and_reload(generation)
 
 
