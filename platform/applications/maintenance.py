@@ -4,7 +4,7 @@ from django.db import transaction
 
 from activity.services import activity_record
 from applications.models import App
-from applications.rollout import app_rollout_lock, web_addresses
+from applications.rollout import app_rollout_lock, running_processes, web_addresses
 from applications.selectors import live_release
 from observability.events import platform_event
 from paas.errors import UserError
@@ -27,7 +27,6 @@ def app_maintenance_set(*, app: App, user, on) -> App:
             activity_record(team_id=app.team_id, app=app, actor=user, verb="maintenance", text=text)
             platform_event(app.pk, f"{text} ({user.get_username()})")
         live = live_release(app)
-        backend = get_backend()
-        running = [p for p in backend.processes(app.name) if live and p.release == live.version and backend.state(p).running]
+        running = running_processes(get_backend(), app, live) if live is not None else []
         routing.set_maintenance(app.name, app.pk, on, web_addresses(running))
     return app

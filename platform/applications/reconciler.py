@@ -21,7 +21,7 @@ from applications import config_crypto, deploys
 from applications.formation import formation_ensure
 from applications.models import App, Release, ReleaseStatus
 from applications.rollout import (
-    RolloutFailed, app_rollout_lock, check_ready, name_rollout_lock, process_spec, web_addresses,
+    RolloutFailed, app_rollout_lock, check_ready, name_rollout_lock, process_spec, running_processes, web_addresses,
 )
 from applications.selectors import live_release
 from observability import logstream
@@ -249,7 +249,6 @@ def restore_routes() -> None:
         release = live_release(app)
         if release is None:
             continue
-        live = [p for p in backend.processes(app.name) if p.release == release.version and backend.state(p).running]
-        routes[app.pk] = (app.name, web_addresses(live))
+        routes[app.pk] = (app.name, web_addresses(running_processes(backend, app, release)))
     maintenance = set(App.objects.filter(maintenance=True).values_list("name", flat=True))
     routing.restore(routes, maintenance=maintenance)

@@ -3,19 +3,16 @@
 Containers carry their app's name, so the live release is started again under the new name
 beside the old processes, blue/green: web processes must pass the health check before the
 router sends the new host name to them. Then the old host name stops being served; the old
-processes belong to no app now, and the reconciler stops them a drain window later. Releases, builds, config, logs, metrics and
-activity stay with the app (they are keyed by its id). If the new processes fail, the rename
-is undone and the app goes on as it was.
+processes belong to no app now, and the reconciler stops them a drain window later. Releases,
+builds, config, logs, metrics and activity stay with the app (they are keyed by its id). If
+the new processes fail, the rename is undone and the app goes on as it was.
 """
-import logging
-
 from django.db import IntegrityError
 
 from activity.services import activity_record
 from applications import config_crypto
 from applications.models import App
-from applications.rollout import RolloutFailed, app_rollout_lock, check_ready, process_spec, web_addresses
-from applications.formation import formation_ensure
+from applications.rollout import RolloutFailed, app_rollout_lock, start_formation, web_addresses
 from applications.selectors import live_release
 from applications.services import app_name_checked
 from builds.receive import push_in_progress
@@ -24,8 +21,6 @@ from observability import logstream
 from paas.errors import Conflict
 from router import routing
 from runtime.backend import BackendError, Process, get_backend
-
-log = logging.getLogger(__name__)
 
 
 def app_rename(*, app: App, user, name) -> App:
@@ -45,14 +40,9 @@ def app_rename(*, app: App, user, name) -> App:
         try:
             live = live_release(app)
             if live is not None:
-                live.app = app
+                live.app = app  # its processes carry the new name
                 env = config_crypto.decrypt(live.config_ciphertext)
-                for row in formation_ensure(app, live).values():
-                    for index in range(1, row.quantity + 1):
-                        started.append(backend.start(process_spec(live, row, index, env)))
-                for process in started:
-                    if process.process_type == "web":
-                        check_ready(backend, process, app, lambda line: None)
+                start_formation(backend, live, env, lambda line: None, started)
             routing.rename(old, new, app.pk, web_addresses(started))
         except (RolloutFailed, BackendError, routing.RouterError) as error:
             for process in started:

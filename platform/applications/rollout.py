@@ -84,6 +84,11 @@ def process_spec(release: Release, row: Formation, index: int, env: dict[str, st
     )
 
 
+def running_processes(backend: Backend, app: App, release: Release) -> list[Process]:
+    """The app's processes of this release that are running now."""
+    return [p for p in backend.processes(app.name) if p.release == release.version and backend.state(p).running]
+
+
 def web_addresses(processes: Iterable[Process]) -> list[tuple[str, int]]:
     """Where the router sends the app's traffic: its web processes' published ports, by index.
 
@@ -140,7 +145,9 @@ def _release_phase(backend: Backend, release: Release, env: dict[str, str], say:
         raise RolloutFailed(f"the release command exited with code {code}; nothing was changed")
 
 
-def _start_formation(backend: Backend, release: Release, env: dict[str, str], say: Say, started: list[Process]) -> None:
+def start_formation(backend: Backend, release: Release, env: dict[str, str], say: Say, started: list[Process]) -> None:
+    """Start the release's whole formation (into `started`, so a caller can remove it on any
+    failure) and check it: web processes pass the health check, the others keep running."""
     app = release.app
     for row in formation_ensure(app, release).values():
         for index in range(1, row.quantity + 1):
@@ -186,7 +193,7 @@ def deploy(release: Release, say: Say) -> bool:
             env = config_crypto.decrypt(release.config_ciphertext)
             if release.process_types.get(RELEASE_PHASE):
                 _release_phase(backend, release, env, tell)
-            _start_formation(backend, release, env, tell, started)
+            start_formation(backend, release, env, tell, started)
             routing.route_app(app.name, app.pk, web_addresses(started))
         except BaseException as error:
             # Whatever went wrong, the router still points at the old processes: drop the new ones.
