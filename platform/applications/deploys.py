@@ -55,15 +55,3 @@ def wait_for_wake(timeout: float) -> set[str]:
     return names
 
 
-def _heartbeat_key() -> str:
-    return f"paas:{settings.PAAS_INSTANCE}:reconciler:pid"
-
-
-def reconciler_heartbeat(pid: int, ttl: float) -> None:
-    redis_client().set(_heartbeat_key(), pid, ex=max(int(ttl), 1))
-
-
-def reconciler_pid() -> int | None:
-    """The pid of the reconciler that reported in lately, if any."""
-    value = redis_client().get(_heartbeat_key())
-    return int(value) if value else None

@@ -24,6 +24,7 @@ from applications.rollout import (
     RolloutFailed, app_rollout_lock, check_ready, name_rollout_lock, process_spec, running_processes, web_addresses,
 )
 from applications.selectors import live_release
+from controlplane import heartbeat
 from observability import logstream
 from router import routing
 from runtime.backend import Backend, BackendError, Process, get_backend
@@ -58,7 +59,7 @@ class Reconciler:
         last_full = 0.0
         while not should_stop.is_set():
             try:
-                deploys.reconciler_heartbeat(os.getpid(), ttl=interval * 3 + 30)
+                heartbeat.beat("reconciler", os.getpid(), ttl=interval * 3 + 30)
                 if time.monotonic() - last_full >= interval:
                     self.reconcile_all()
                     last_full = time.monotonic()

@@ -18,9 +18,8 @@ from pathlib import Path
 from django.conf import settings
 from rq.worker import Worker
 
-from applications.deploys import reconciler_pid
 from applications.reconciler import restore_routes
-from observability import heartbeat
+from controlplane import heartbeat
 from paas.redis_client import redis_client
 from router import routing
 
@@ -57,11 +56,6 @@ def _worker_ready(name: str) -> Callable[[], bool]:
     return ready
 
 
-def _reconciler_ready() -> bool:
-    pid = running_pid("reconciler")
-    return pid is not None and reconciler_pid() == pid
-
-
 def _beating(name: str) -> Callable[[], bool]:
     def ready() -> bool:
         pid = running_pid(name)
@@ -94,7 +88,7 @@ def services() -> list[Service]:
         )
         for i in range(1, settings.PAAS_WORKERS + 1)
     ]
-    reconciler = Service("reconciler", [python, manage, "reconcile"], _reconciler_ready)
+    reconciler = Service("reconciler", [python, manage, "reconcile"], _beating("reconciler"))
     shipper = Service("logs", [python, manage, "ship_logs"], _beating("logs"))
     sampler = Service("metrics", [python, manage, "sample_metrics"], _beating("metrics"))
     return [web, *workers, reconciler, shipper, sampler]

@@ -20,7 +20,8 @@ from redis.exceptions import RedisError
 
 from applications.models import App
 from applications.procfile import RELEASE_PHASE
-from observability import heartbeat, logstream
+from controlplane import heartbeat
+from observability import logstream
 from observability.container_logs import ENGINE_ERRORS, ContainerFollower
 from observability.log_batcher import Batcher
 from observability.log_cursor import container_field

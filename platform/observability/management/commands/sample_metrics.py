@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from controlplane.stopping import stop_on_signals
-from observability import heartbeat
+from controlplane import heartbeat
 from observability.metrics_sampler import Sampler
 
 

@@ -1,5 +1,5 @@
-"""Liveness of the long-running observers (log shipper, metrics sampler): `make up` waits for
-their first beat, and a beat that stops means the process is gone or stuck."""
+"""Liveness of the long-running processes (reconciler, log shipper, metrics sampler): `make up`
+waits for each one's first beat, and a beat that stops means the process is gone or stuck."""
 from django.conf import settings
 
 from paas.redis_client import redis_client
