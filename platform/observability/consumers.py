@@ -11,7 +11,6 @@ from urllib.parse import parse_qs
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.conf import settings
 
 from observability import logstream, publisher
 from observability.metrics_store import samples_since
@@ -22,14 +21,6 @@ DEFAULT_HISTORY = 100
 METRICS_HISTORY_SECONDS = 1800  # within the raw window: the full-resolution samples
 # channels_redis forgets group members after a day; long-lived viewers rejoin well before that.
 REJOIN_SECONDS = 3600
-
-
-def history_size(value: str | None) -> int:
-    """How many recent lines a viewer asked for (`lines`), within 0..PAAS_LOG_LINES;
-    ValueError if it is not a number."""
-    if value is None or value == "":
-        return DEFAULT_HISTORY
-    return min(max(int(value), 0), settings.PAAS_LOG_LINES)
 
 
 class _AppStreamConsumer(AsyncWebsocketConsumer):
@@ -73,7 +64,7 @@ class LogConsumer(_AppStreamConsumer):
 
     async def send_history(self, app, query) -> None:
         try:
-            count = history_size(query.get("lines", [None])[0])
+            count = logstream.history_size(query.get("lines", [None])[0], DEFAULT_HISTORY)
         except ValueError:
             count = DEFAULT_HISTORY
         entries, latest = await sync_to_async(logstream.recent)(app.pk, count)

@@ -154,6 +154,14 @@ def recent(app_id: int, count: int, *, redis=None) -> tuple[list[Entry], int]:
     return [decode(fields) for _, fields in reversed(rows)], int(latest or 0)
 
 
+def history_size(value: str | None, default: int) -> int:
+    """How many recent lines a viewer asked for (`lines`; `default` if not said), within
+    0..PAAS_LOG_LINES; ValueError if it is not a number."""
+    if value is None or value == "":
+        return default
+    return min(max(int(value), 0), settings.PAAS_LOG_LINES)
+
+
 def discard(app_id: int) -> None:
     """Drop what an earlier install (a fresh database, the same Redis) left under this app id."""
     redis = redis_client()

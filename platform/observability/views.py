@@ -13,7 +13,7 @@ from accounts.authentication import user_from_token_header
 from api.http import error
 from observability import logstream, publisher
 from observability.access import viewable_app
-from observability.consumers import history_size
+from observability.consumers import DEFAULT_HISTORY
 from observability.viewer import Viewer
 
 TRUE = {"1", "true", "yes", "on"}
@@ -84,7 +84,7 @@ async def log_stream(request: HttpRequest, app_name: str) -> HttpResponse:
         return error(400, f'"source" must be one of {", ".join(logstream.SOURCES)}')
     line_filter = LineFilter(source, request.GET.get("process") or None)
     try:
-        lines = history_size(request.GET.get("lines"))
+        lines = logstream.history_size(request.GET.get("lines"), DEFAULT_HISTORY)
     except ValueError:
         return error(400, '"lines" must be a number of lines, e.g. 100')
     if tail in FALSE:
