@@ -4,7 +4,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: up down test prereqs prereqs-for-tests venv bench bench-zero-downtime bench-rollback bench-log-pipeline bench-dashboard
+.PHONY: up down test prereqs prereqs-for-tests base-images venv bench bench-zero-downtime bench-rollback bench-log-pipeline bench-dashboard bench-buildpack bench-registry
 
 up: prereqs venv
 	$(PYTHON) manage.py migrate --noinput -v0
@@ -16,15 +16,17 @@ down:
 # Unit and integration tests use Django's test database and an instance name of their own (so
 # they never touch a running install's containers); end-to-end tests start their own platform
 # instance (own ports, var dir, Redis db and container label) beside any running one.
-test: prereqs-for-tests venv
+test: prereqs-for-tests venv base-images
 	PAAS_VAR_DIR=$(CURDIR)/var/test PAAS_INSTANCE=tests REDIS_URL=redis://127.0.0.1:6379/15 $(PYTHON) -m pytest $(PYTEST_ARGS)
 
-bench: prereqs venv
+bench: prereqs-for-tests venv base-images
 	$(PYTHON) bench/push_to_live.py
 	$(PYTHON) bench/zero_downtime.py
 	$(PYTHON) bench/rollback.py
 	$(PYTHON) bench/log_pipeline.py
 	$(PYTHON) bench/dashboard_pages.py
+	$(PYTHON) bench/buildpack_builds.py
+	$(PYTHON) bench/registry_deploys.py
 
 bench-zero-downtime: prereqs venv
 	$(PYTHON) bench/zero_downtime.py
@@ -38,11 +40,21 @@ bench-log-pipeline: prereqs venv
 bench-dashboard: prereqs venv
 	$(PYTHON) bench/dashboard_pages.py
 
+bench-buildpack: prereqs venv base-images
+	$(PYTHON) bench/buildpack_builds.py
+
+bench-registry: prereqs-for-tests venv
+	$(PYTHON) bench/registry_deploys.py
+
 prereqs:
 	@scripts/prereqs
 
 prereqs-for-tests:
 	@scripts/prereqs --for-tests
+
+# The builtin buildpacks' base images, built locally (no registry needed); cached per machine.
+base-images: prereqs
+	@scripts/base-images
 
 venv: $(VENV)/.installed
 

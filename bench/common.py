@@ -49,6 +49,14 @@ def docker(*args: str, env: dict[str, str] | None = None) -> str:
     return result.stdout.strip()
 
 
+def cleanup_floor(label: str) -> None:
+    """Remove the containers and images a floor measurement made (all carry its label)."""
+    for listing, remove in ((["ps", "-aq"], ["rm", "-f"]), (["images", "-q"], ["rmi", "-f"])):
+        ids = subprocess.run(["docker", *listing, "--filter", f"label={label}"], capture_output=True, text=True)
+        if ids.stdout.split():
+            subprocess.run(["docker", *remove, *set(ids.stdout.split())], capture_output=True)
+
+
 def fetch_url(url: str, host: str | None = None, timeout: float = 5.0) -> str:
     request = urllib.request.Request(url, headers={"Host": host} if host else {})
     with urllib.request.urlopen(request, timeout=timeout) as response:

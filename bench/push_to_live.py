@@ -22,7 +22,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (  # noqa: E402
-    BenchFailed, docker as _docker, fetch_url, print_against_floor, run_in_temp_dir, wait_for as _wait_for,
+    BenchFailed, cleanup_floor, docker as _docker, fetch_url, print_against_floor, run_in_temp_dir,
+    wait_for as _wait_for,
 )
 from tests.support import Platform, SourceTree, ensure_base_image, start_platform, static_site, stop_platform  # noqa: E402
 
@@ -64,13 +65,6 @@ def floor_round(context: Path, tag: str, label: str, text: str) -> float:
         return time.monotonic() - started
     finally:
         subprocess.run(["docker", "rm", "-f", container], capture_output=True)
-
-
-def cleanup_floor(label: str) -> None:
-    for listing, remove in ((["ps", "-aq"], ["rm", "-f"]), (["images", "-q"], ["rmi", "-f"])):
-        ids = subprocess.run(["docker", *listing, "--filter", f"label={label}"], capture_output=True, text=True)
-        if ids.stdout.split():
-            subprocess.run(["docker", *remove, *set(ids.stdout.split())], capture_output=True)
 
 
 def run(runs: int, show_push: bool, tmp: Path) -> tuple[list[float], list[float]]:

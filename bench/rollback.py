@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (  # noqa: E402
-    BenchFailed, docker, fetch_url, print_against_floor, print_log_tails, release, run_in_temp_dir,
+    BenchFailed, cleanup_floor, docker, fetch_url, print_against_floor, print_log_tails, release, run_in_temp_dir,
     wait_for as _wait_for, wait_live as _wait_live,
 )
 from tests.support import (  # noqa: E402
@@ -81,12 +81,6 @@ def floor_round(image: str, label: str, text: str) -> float:
         return time.monotonic() - started
     finally:
         subprocess.run(["docker", "rm", "-f", container], capture_output=True)
-
-
-def cleanup_floor(label: str) -> None:
-    ids = subprocess.run(["docker", "ps", "-aq", "--filter", f"label={label}"], capture_output=True, text=True)
-    if ids.stdout.split():
-        subprocess.run(["docker", "rm", "-f", *ids.stdout.split()], capture_output=True)
 
 
 def run(runs: int, tmp: Path) -> tuple[list[float], list[float]]:

@@ -1,18 +1,13 @@
 """Dockerfile builds through the engine's build API, streaming the engine's output."""
 import re
-import tarfile
 from collections.abc import Callable
 from pathlib import Path
 
 import docker.errors
 from django.conf import settings
-
 from runtime.docker_backend import LABEL, docker_client
 
-
-class BuildFailed(Exception):
-    pass
-
+from builds.errors import BuildFailed
 
 # What the engine says when a FROM image is absent and cannot be fetched from a registry.
 PULL_FAILURE = re.compile(
@@ -24,21 +19,10 @@ PULL_FAILURE = re.compile(
 FROM_STEP = re.compile(r"^Step \d+/\d+ : FROM\s+(?:--platform=\S+\s+)?(\S+)", re.IGNORECASE)
 
 
-def has_dockerfile(context: Path) -> bool:
-    with tarfile.open(context) as tar:
-        return any(name in ("Dockerfile", "./Dockerfile") for name in tar.getnames())
-
-
-def read_root_file(context: Path, name: str, limit: int = 64 * 1024) -> str | None:
-    """A small text file at the root of the build context (the Procfile), or None."""
-    with tarfile.open(context) as tar:
-        for member in tar.getmembers():
-            if member.name in (name, f"./{name}") and member.isfile() and member.size <= limit:
-                return tar.extractfile(member).read().decode(errors="replace")
-    return None
-
-
-def build_image(*, context: Path, tag: str, say: Callable[[str], None]) -> str:
+def build_image(
+    *, context: Path, tag: str, say: Callable[[str], None], dockerfile: str = "Dockerfile",
+    buildargs: dict[str, str] | None = None,
+) -> str:
     """Build the tar build context into `tag`; return the image id."""
     client = docker_client()
     base_image = None
@@ -48,6 +32,8 @@ def build_image(*, context: Path, tag: str, say: Callable[[str], None]) -> str:
                 fileobj=fileobj,
                 custom_context=True,
                 tag=tag,
+                dockerfile=dockerfile,
+                buildargs=buildargs or {},
                 rm=True,
                 forcerm=True,
                 pull=False,

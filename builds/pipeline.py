@@ -4,14 +4,16 @@ import logging
 from django.conf import settings
 from django.utils import timezone
 
-from applications.procfile import ProcfileError, process_types_for
+from applications.build_settings import build_args
 from applications.rollout import RolloutFailed, deploy
 from applications.selectors import live_release
 from applications.services import release_create
-from builds import docker_builder
+from builds import builders
+from builds.errors import BuildFailed
 from builds.models import Build, BuildStatus
 from builds.output import BuildOutput
 from builds.services import image_tag, source_path
+from builds.source import SourceArchive
 
 log = logging.getLogger(__name__)
 
@@ -36,18 +38,12 @@ def build_and_deploy(build_id: int) -> None:
     context = source_path(build.pk)
     Build.objects.filter(pk=build.pk).update(status=BuildStatus.BUILDING)
     try:
-        if not docker_builder.has_dockerfile(context):
-            raise docker_builder.BuildFailed(
-                "no Dockerfile at the root of the pushed commit; add one (buildpack builds are not supported yet)"
-            )
-        try:
-            process_types = process_types_for(docker_builder.read_root_file(context, "Procfile"))
-        except ProcfileError as error:
-            raise docker_builder.BuildFailed(str(error)) from None
-        out.say(f"-----> Building {app.name} from {build.commit[:7]} with its Dockerfile")
+        out.say(f"-----> Building {app.name} from {build.commit[:7]}")
         build.image = image_tag(app, build)
-        docker_builder.build_image(context=context, tag=build.image, say=out.say)
-    except docker_builder.BuildFailed as error:
+        process_types = builders.build(
+            app=app, source=SourceArchive(context), tag=build.image, build_args=build_args(app), say=out.say
+        )
+    except BuildFailed as error:
         build.image = ""
         _finish(build, out, BuildStatus.FAILED, str(error))
         out.end(succeeded=False, message=f"Build failed: {error}")

@@ -1,5 +1,8 @@
 """Shared test helpers: real prerequisites, the local base image, a platform instance, git."""
+import base64
+import hashlib
 import http.client
+import io
 import json
 import os
 import random
@@ -8,12 +11,14 @@ import shutil
 import socket
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,10 +81,20 @@ def nat_rules() -> str:
     return subprocess.run(["iptables", "-t", "nat", "-S"], capture_output=True, text=True, check=True).stdout
 
 
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def free_route_port_base() -> int:
     """A PAAS_ROUTE_PORT_BASE whose 1000 ports no platform instance's rules on this host use yet."""
     used = {int(port) // 1000 * 1000 for port in re.findall(r"^-A PAAS-\S+ .*--dport (\d+)", nat_rules(), re.MULTILINE)}
-    free = [base for base in range(41000, 60000, 1000) if base not in used]
+    # The router's maintenance server listens on the base port itself: a leftover router holds it.
+    free = [base for base in range(41000, 60000, 1000) if base not in used and _bindable(base)]
     assert free, "every route port range is taken: remove stale PAAS-* chains (iptables -t nat -S)"
     return random.choice(free)
 
@@ -309,3 +324,95 @@ class Load(threading.Thread):
         self.halt.set()
         self.join(10)
         return self
+
+
+def _wheel(name: str, version: str, module: str) -> tuple[str, bytes]:
+    """A pure-Python wheel, written by hand: a private index here has no build tools."""
+    dist_info = f"{name}-{version}.dist-info"
+    files = {
+        f"{name}/__init__.py": module,
+        f"{dist_info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+        f"{dist_info}/WHEEL": "Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    record = []
+    for path, text in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
+        record.append(f"{path},sha256={digest},{len(text.encode())}")
+    files[f"{dist_info}/RECORD"] = "\n".join([*record, f"{dist_info}/RECORD,,"]) + "\n"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as wheel:
+        for path, text in files.items():
+            wheel.writestr(path, text)
+    return f"{name}-{version}-py3-none-any.whl", buffer.getvalue()
+
+
+def _tar(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for path, data in files.items():
+            info = tarfile.TarInfo(path)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+class PackageIndex:
+    """A private Python package index (PEP 503 pages and one wheel, `greeting`) served by busybox
+    httpd in a container on the engine's bridge, where build steps reach it at `url`."""
+
+    WORDS = "hello from the private index"
+
+    def __init__(self, instance: str) -> None:
+        self.instance = instance
+
+    def __enter__(self) -> "PackageIndex":
+        import docker
+
+        wheel_name, wheel = _wheel("greeting", "1.0", f'WORDS = "{self.WORDS}"\n')
+        page = f'<html><body><a href="/{wheel_name}">{wheel_name}</a></body></html>\n'.encode()
+        self.container = docker.from_env().containers.create(
+            ensure_base_image(), ["httpd", "-f", "-p", "8000", "-h", "/www"], labels={"io.paas.instance": self.instance}
+        )
+        self.container.put_archive("/", _tar({"www/simple/greeting/index.html": page, f"www/{wheel_name}": wheel}))
+        self.container.start()
+        self.container.reload()
+        self.address = self.container.attrs["NetworkSettings"]["IPAddress"]
+        self.url = f"http://{self.address}:8000/simple/"
+        return self
+
+    def build_config(self) -> dict[str, str]:
+        """The config vars that point pip at it (plain HTTP, so pip must be told to trust it)."""
+        return {"PIP_INDEX_URL": self.url, "PIP_TRUSTED_HOST": self.address}
+
+    def stop(self) -> None:
+        self.container.stop(timeout=1)
+
+    def __exit__(self, *exc) -> None:
+        self.container.remove(force=True)
+
+
+GREETING_APP = """\
+import http.server
+import os
+
+import greeting
+
+
+class Page(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = f"{greeting.WORDS} ({VERSION})\\n".encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+VERSION = "%s"
+http.server.ThreadingHTTPServer(("", int(os.environ["PORT"])), Page).serve_forever()
+"""
+
+
+def python_greeting_app(version: str) -> dict[str, str]:
+    """A Python app for the Python buildpack (no Dockerfile) that needs `greeting` from a
+    PackageIndex and serves "WORDS (version)"."""
+    return {"requirements.txt": "greeting==1.0\n", "Procfile": "web: python app.py\n", "app.py": GREETING_APP % version}

@@ -4,6 +4,7 @@ from activity.models import Activity
 from applications.models import App, Formation, Release
 from applications.selectors import app_url, git_url
 from builds.models import Build
+from registry.selectors import tracking
 
 
 def _time(value) -> str | None:
@@ -11,6 +12,7 @@ def _time(value) -> str | None:
 
 
 def app_json(app: App, *, live: Release | None = None) -> dict:
+    image_repository, image_tag = tracking(app)
     return {
         "name": app.name,
         "team": app.team.name,
@@ -19,6 +21,10 @@ def app_json(app: App, *, live: Release | None = None) -> dict:
         "released_version": live.version if live else None,
         "checks": app.checks,
         "maintenance": app.maintenance,
+        "image_repository": image_repository,  # None: no registry push deploys it
+        "image_tag": image_tag,
+        "builder": app.builder or None,
+        "build_vars": app.build_vars,
         "created_at": _time(app.created_at),
     }
 

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from api import teams, tokens, views
+from api import registry_hooks, teams, tokens, views
 from api.http import not_found
 from observability.views import log_stream
 
@@ -24,5 +24,6 @@ urlpatterns = [
     path("apps/<str:app_name>/activity", views.app_activity),
     path("apps/<str:app_name>/dynos", views.app_dynos),
     path("apps/<str:app_name>/dynos/<str:dyno>", views.app_dynos),
+    path("apps/<str:app_name>/registry-webhook", registry_hooks.app_registry_webhook),
     re_path(r"^.*$", not_found),
 ]

@@ -8,6 +8,7 @@ from access.policy import Action
 from api.http import endpoint, json_body
 from activity.selectors import activity_of_app
 from api.serializers import activity_json, app_json, build_json, formation_json, release_json
+from applications.build_settings import app_build_vars_set, app_builder_set
 from applications.config_vars import config_vars_get, config_vars_update
 from applications.formation import formation_get, formation_update
 from applications.selectors import app_for, apps_visible_to, live_release
@@ -18,6 +19,7 @@ from applications.maintenance import app_maintenance_set
 from applications.services import app_checks_update, app_create, release_rollback
 from observability.metrics_store import samples_since
 from paas.errors import Missing, UserError
+from registry.services import TRACKING_SETTINGS, image_tracking_update
 
 
 @endpoint("GET", "POST")
@@ -29,11 +31,22 @@ def apps(request: HttpRequest) -> JsonResponse:
             raise UserError('"team" must be a string')
         app = app_create(user=request.user, name=body.get("name"), team_name=team)
         return JsonResponse(app_json(app), status=201)
-    return JsonResponse([app_json(app, live=live_release(app)) for app in apps_visible_to(request.user)], safe=False)
+    visible = apps_visible_to(request.user).select_related("tracked_image")  # app_json shows it
+    return JsonResponse([app_json(app, live=live_release(app)) for app in visible], safe=False)
 
 
 # What each app setting takes: maintenance mode is operating the app, the rest is managing it.
-SETTING_ACTIONS = {"checks": Action.MANAGE, "maintenance": Action.OPERATE, "name": Action.MANAGE}
+SETTING_ACTIONS = {
+    "checks": Action.MANAGE,
+    "maintenance": Action.OPERATE,
+    "name": Action.MANAGE,
+    # How the app is built, like Heroku's buildpack setting: whoever may push may choose it.
+    "builder": Action.DEPLOY,
+    "build_vars": Action.DEPLOY,
+    # Which registry pushes deploy the app: as good as deploying, and set by whoever manages it.
+    "image_repository": Action.MANAGE,
+    "image_tag": Action.MANAGE,
+}
 
 
 @endpoint("GET", "PATCH", "DELETE")
@@ -51,6 +64,13 @@ def app_detail(request: HttpRequest, app_name: str) -> HttpResponse:
             app_checks_update(app=app, user=request.user, checks=body["checks"])
         if "maintenance" in body:
             app_maintenance_set(app=app, user=request.user, on=body["maintenance"])
+        if "builder" in body:
+            app_builder_set(app=app, user=request.user, builder=body["builder"])
+        if "build_vars" in body:
+            app_build_vars_set(app=app, user=request.user, names=body["build_vars"])
+        if any(name in body for name in TRACKING_SETTINGS):
+            image_tracking_update(app=app, user=request.user,
+                                  changes={name: body[name] for name in TRACKING_SETTINGS if name in body})
         if "name" in body:
             app_rename(app=app, user=request.user, name=body["name"])
     else:

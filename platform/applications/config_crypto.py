@@ -35,6 +35,18 @@ def decrypt(ciphertext: str) -> dict[str, str]:
         ) from None
 
 
+def encrypt_secret(secret: str) -> str:
+    """One secret string (a webhook token) at rest, with the same keys as the config vars."""
+    return _box().encrypt(secret.encode()).decode()
+
+
+def decrypt_secret(ciphertext: str) -> str:
+    try:
+        return _box().decrypt(ciphertext.encode()).decode()
+    except InvalidToken:
+        raise ConfigKeyError("a secret was encrypted with a key missing from PAAS_CONFIG_KEYS; restore that key") from None
+
+
 def rotate(ciphertext: str) -> str:
     """The same config vars, encrypted with the newest key."""
     return _box().rotate(ciphertext.encode()).decode() if ciphertext else ""

@@ -11,6 +11,15 @@ app_name_validator = RegexValidator(
 )
 
 
+class Builder(models.TextChoices):
+    """How a push becomes an image. Blank: a Dockerfile if the commit has one, else the builtin buildpacks."""
+
+    AUTO = "", "auto"
+    DOCKERFILE = "dockerfile"
+    BUILDPACK = "buildpack"
+    PACK = "pack"
+
+
 class App(models.Model):
     name = models.CharField(max_length=30, unique=True, validators=[app_name_validator])
     team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="apps")
@@ -21,6 +30,10 @@ class App(models.Model):
     checks = models.JSONField(default=dict, blank=True)
     # The router answers 503 for the app; its processes keep running (Heroku's maintenance mode).
     maintenance = models.BooleanField(default=False)
+    builder = models.CharField(max_length=16, choices=Builder.choices, default=Builder.AUTO, blank=True)
+    # Names of config vars that reach the build as build arguments (a private package index, say);
+    # their values stay in the config vars.
+    build_vars = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

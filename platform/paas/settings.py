@@ -4,6 +4,7 @@ Everything a deployment changes comes from the environment (PAAS_*, DATABASE_URL
 the defaults give a single-host install under ./var that `make up` can start with no setup.
 """
 import base64
+import json
 import os
 import secrets as _secrets
 from pathlib import Path
@@ -83,6 +84,7 @@ INSTALLED_APPS = [
     "builds",
     "observability",
     "activity",
+    "registry",
 ]
 
 MIDDLEWARE = [
@@ -224,3 +226,20 @@ PAAS_LOG_LINES = _env_int("PAAS_LOG_LINES", 10000)
 PAAS_METRICS_INTERVAL = _env_float("PAAS_METRICS_INTERVAL", 5)
 PAAS_METRICS_RAW_SECONDS = _env_int("PAAS_METRICS_RAW_SECONDS", 3600)
 PAAS_METRICS_ROLLUP_HOURS = _env_int("PAAS_METRICS_ROLLUP_HOURS", 48)
+
+
+def _base_images() -> dict[str, str]:
+    """The builtin buildpacks' base images: PAAS_<NAME>_BASE_IMAGE, else what `make base-images`
+    built from Debian's packages (it writes var/base-images.json, for hosts that reach no
+    registry), else the official images."""
+    defaults = {"python": "python:3.12-slim", "node": "node:22-slim", "static": "busybox:1.36"}
+    built_here = ROOT_DIR / "var" / "base-images.json"
+    if built_here.exists():
+        defaults.update(json.loads(built_here.read_text()))
+    return {name: os.environ.get(f"PAAS_{name.upper()}_BASE_IMAGE", image) for name, image in defaults.items()}
+
+
+PAAS_BASE_IMAGES = _base_images()
+# Cloud Native Buildpacks, for apps whose builder is `pack`: the CLI and the builder image it uses.
+PAAS_PACK_BINARY = os.environ.get("PAAS_PACK_BINARY", "pack")
+PAAS_PACK_BUILDER = os.environ.get("PAAS_PACK_BUILDER", "heroku/builder:24")

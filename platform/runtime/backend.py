@@ -123,6 +123,12 @@ class Backend(ABC):
     def image_exists(self, image: str) -> bool: ...
 
     @abstractmethod
+    def pull_image(self, repository: str, reference: str) -> str:
+        """Pull `repository` at `reference` (a digest, sha256:..., or a tag) from its registry;
+        return the image's digest there. The image is then known as repository@digest.
+        BackendError, with the engine's or the registry's reason, if it cannot be pulled."""
+
+    @abstractmethod
     def remove_image(self, image: str) -> bool:
         """Remove an image tag; False, not an error, if a container uses it or it is absent."""
 

@@ -51,6 +51,11 @@ def _memory_without_cache(memory: dict) -> int:
     return usage - inactive if inactive < usage else usage
 
 
+def _familiar(repository: str) -> str:
+    """Docker Hub's repositories as the engine shows them: "docker.io/library/x" is "x"."""
+    return repository.removeprefix("docker.io/").removeprefix("library/")
+
+
 def _interface_address(name: str) -> str | None:
     """The IPv4 address of a local network interface, None if it has none (SIOCGIFADDR)."""
     request = struct.pack("256s", name.encode()[:15])
@@ -311,6 +316,31 @@ class DockerBackend(Backend):
             return False
         except docker.errors.APIError as error:
             raise BackendError(f"the engine could not look up image {image}: {_explain(error)}") from None
+
+    def pull_image(self, repository: str, reference: str) -> str:
+        by_digest = reference.startswith("sha256:")
+        name = f"{repository}{'@' if by_digest else ':'}{reference}"
+        try:
+            # Streamed: a pull that fails after it started (a missing layer, a registry that went
+            # away) reports it in the stream, not in the HTTP status.
+            for progress in self.client.api.pull(repository, tag=reference, stream=True, decode=True):
+                if "error" in progress:
+                    raise BackendError(f"the engine could not pull {name}: {progress['error']}")
+        except docker.errors.APIError as error:
+            raise BackendError(f"the engine could not pull {name}: {_explain(error)}") from None
+        except requests.exceptions.ConnectionError as error:
+            raise BackendError(f"cannot reach the Docker engine ({error}); is dockerd running?") from None
+        if by_digest:
+            return reference
+        try:
+            digests = self.client.images.get(name).attrs.get("RepoDigests") or []
+        except docker.errors.APIError as error:
+            raise BackendError(f"the engine pulled {name} but cannot find it: {_explain(error)}") from None
+        for entry in digests:
+            pulled_from, _, digest = entry.partition("@")
+            if _familiar(pulled_from) == _familiar(repository):
+                return digest
+        raise BackendError(f"the engine pulled {name} but knows no digest of it in {repository}")
 
     def remove_image(self, image: str) -> bool:
         # Docker itself only refuses to remove an image's last tag; a tag shared with another

@@ -28,6 +28,9 @@ ROLES = ("viewer", "developer", "operator", "admin")
 CALLERS = ("anonymous", "outsider", *ROLES)
 # Public pages: the login form, logging out and the health check need no role.
 PUBLIC = {("healthz", "GET"), ("login/", "GET"), ("login/", "POST"), ("logout/", "POST")}
+# Webhooks: a registry is no user, so no role applies; the app's webhook token is the credential.
+# test_the_registry_webhook_takes_its_own_token_and_no_one_elses checks that, for every caller.
+TOKEN_AUTHENTICATED = {("hooks/registry/<slug:hook_id>", "POST")}
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,9 @@ TABLE = [
     Row("api", "GET", A, "viewer"),
     Row("api", "PATCH", A, "admin", {"checks": {"path": "/health"}}),
     Row("api", "PATCH", A, "operator", {"maintenance": True}),
+    Row("api", "PATCH", A, "admin", {"image_repository": "127.0.0.1:5000/shop"}),
+    Row("api", "PATCH", A, "developer", {"builder": "buildpack"}),
+    Row("api", "PATCH", A, "developer", {"build_vars": ["PIP_INDEX_URL"]}),
     Row("api", "DELETE", A, "admin"),
     Row("api", "GET", f"{A}/builds", "viewer"),
     Row("api", "GET", f"{A}/builds/BUILD", "viewer"),
@@ -66,6 +72,8 @@ TABLE = [
     Row("api", "GET", f"{A}/activity", "viewer"),
     Row("api", "DELETE", f"{A}/dynos", "operator"),
     Row("api", "DELETE", f"{A}/dynos/web", "operator"),
+    Row("api", "GET", f"{A}/registry-webhook", "admin"),
+    Row("api", "POST", f"{A}/registry-webhook", "admin"),
     Row("api", "GET", "/api/teams", "user"),
     Row("api", "POST", "/api/teams", "user", {"name": "newteam"}),
     Row("api", "GET", "/api/teams/acme/members", "viewer"),
@@ -251,7 +259,8 @@ def test_every_route_has_a_row():
             if route not in {"api/^.*$", *(r for r, _ in PUBLIC)}:
                 missing.append(f"{route} (its view does not declare its methods)")
             continue
-        missing += [f"{method} {route}" for method in methods if (route, method) not in covered | PUBLIC]
+        missing += [f"{method} {route}" for method in methods
+                    if (route, method) not in covered | PUBLIC | TOKEN_AUTHENTICATED]
     from observability.routing import websocket_urlpatterns
 
     ws_covered = {row.path for row in TABLE if row.kind == "ws"}
@@ -260,3 +269,23 @@ def test_every_route_has_a_row():
         if route != "^" and "/" + route.replace("<str:app>", "shop") not in ws_covered:
             missing.append(f"websocket {route}")
     assert missing == []
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_the_registry_webhook_takes_its_own_token_and_no_one_elses(client, members, world, caller):
+    """No caller's API token (or session) gets through the webhook; only its own token does."""
+    from registry.selectors import webhook_url
+    from registry.services import webhook_get, webhook_token
+
+    tracked = webhook_get(app=App.objects.get(name="shop"))
+    path = webhook_url(tracked).split("/hooks/", 1)[1]
+    envelope = json.dumps({"events": []})
+    headers = {}
+    if caller != "anonymous":
+        headers["HTTP_AUTHORIZATION"] = f"Bearer {members.tokens[caller]}"
+        client.force_login(get_user_model().objects.get(username=caller))
+    assert client.post(f"/hooks/{path}", envelope, content_type="application/json", **headers).status_code == 401
+    assert client.post(f"/hooks/{path}?token={members.tokens.get(caller, '')}", envelope,
+                       content_type="application/json").status_code == 401
+    own = {"HTTP_AUTHORIZATION": f"Bearer {webhook_token(tracked)}"}
+    assert client.post(f"/hooks/{path}", envelope, content_type="application/json", **own).status_code == 202

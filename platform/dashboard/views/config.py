@@ -10,7 +10,7 @@ from paas.errors import Missing
 
 def _table(request: HttpRequest, app, *, release=None) -> dict:
     names = sorted(config_vars_get(app))
-    return {"app": app, "names": names, "can": request.can, "release": release}
+    return {"app": app, "names": names, "build_vars": set(app.build_vars), "can": request.can, "release": release}
 
 
 @app_view(Action.VIEW, "GET")

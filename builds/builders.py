@@ -1,0 +1,83 @@
+"""Which builder turns a push into an image, and running it.
+
+A Dockerfile at the root means a Docker build, anything else the builtin buildpacks; an app can
+force one of them, or Cloud Native Buildpacks (`pack`), with its `builder` setting."""
+from collections.abc import Callable
+
+from applications.models import App, Builder
+from applications.procfile import ProcfileError, process_types_for
+from builds import buildpacks, docker_builder, pack
+from builds.errors import BuildFailed
+from builds.narrator import Narrator
+from builds.source import SourceArchive
+from runtime.backend import get_backend
+
+
+def _procfile_types(source: SourceArchive) -> dict[str, str] | None:
+    procfile = source.read("Procfile")
+    if procfile is None:
+        return None
+    try:
+        return process_types_for(procfile)
+    except ProcfileError as error:
+        raise BuildFailed(str(error)) from None
+
+
+def _chosen(app: App, source: SourceArchive) -> Builder:
+    if app.builder:
+        return Builder(app.builder)
+    return Builder.DOCKERFILE if source.has("Dockerfile") else Builder.BUILDPACK
+
+
+def build(
+    *, app: App, source: SourceArchive, tag: str, build_args: dict[str, str], say: Callable[[str], None]
+) -> dict[str, str]:
+    """Build the push into image `tag`; return the release's process types."""
+    declared = _procfile_types(source)
+    builder = _chosen(app, source)
+    if builder == Builder.DOCKERFILE:
+        if not source.has("Dockerfile"):
+            raise BuildFailed("this app's builder is dockerfile, but the pushed commit has no Dockerfile at its root")
+        say("-----> Building with the Dockerfile")
+        docker_builder.build_image(context=source.path, tag=tag, say=say, buildargs=build_args)
+        return declared or process_types_for(None)
+    if builder == Builder.PACK:
+        pack.build(source=source, tag=tag, env=build_args, say=say)
+        return declared or process_types_for(None)
+    return _buildpack_build(app, source, tag, build_args, declared, say)
+
+
+def _buildpack_build(app, source, tag, build_args, declared, say) -> dict[str, str]:
+    buildpack = buildpacks.detect(source)
+    if buildpack is None:
+        raise BuildFailed(
+            f"no Dockerfile at the root of the pushed commit, and no buildpack recognised the app: "
+            f"add a Dockerfile, or {buildpacks.WHAT_IS_DETECTED}"
+        )
+    plan = buildpack.plan(source, sorted(build_args))
+    say(f"-----> {plan.language} app detected")
+    for note in plan.notes:
+        say(note)
+    process_types = declared or plan.default_process_types
+    if process_types is None:
+        raise BuildFailed(f"nothing says how to start this {plan.language} app: {buildpack.start_hint}")
+    for name, text in plan.generated.items():
+        source.add(name, text)
+    source.add(buildpacks.DOCKERFILE, plan.dockerfile())
+    say(f"-----> Using the base image {plan.base_image}")
+    narrator = Narrator(plan.steps, say)
+    try:
+        docker_builder.build_image(
+            context=source.path, tag=tag, say=narrator, dockerfile=buildpacks.DOCKERFILE, buildargs=build_args
+        )
+    except BuildFailed as error:
+        if not get_backend().image_exists(plan.base_image):
+            raise BuildFailed(
+                f"{error} For hosts with no registry, `make base-images` builds local base images from "
+                f"Debian's packages; or set PAAS_{buildpack.key.upper()}_BASE_IMAGE."
+            ) from None
+        raise
+    say("-----> Discovering process types")
+    origin = "Procfile declares types" if declared else "Default types for buildpack"
+    say(f"       {origin} -> {', '.join(sorted(process_types))}")
+    return process_types

@@ -1,0 +1,38 @@
+"""A buildpack build's output as Heroku shows it: a `----->` line per step the buildpack names,
+the step's own output indented beneath it, and the engine's bookkeeping left out."""
+import re
+from collections.abc import Callable
+
+from builds.buildpacks import Step
+
+STEP = re.compile(r"^Step (\d+)/\d+ : ")
+BOOKKEEPING = re.compile(
+    r"^\s*(---> Running in \w+|---> [0-9a-f]{12}|Removing intermediate container \w+|"
+    r"Successfully built \w+|Successfully tagged \S+)\s*$"
+)
+USING_CACHE = re.compile(r"^\s*---> Using cache\s*$")
+INDENT = "       "
+
+
+class Narrator:
+    def __init__(self, steps: list[Step], say: Callable[[str], None]) -> None:
+        self.steps = steps
+        self.say = say
+        self.current: Step | None = None
+        self.reused: list[str] = []  # the cache keys of dependency steps the engine did not run
+
+    def __call__(self, line: str) -> None:
+        if match := STEP.match(line):
+            number = int(match.group(1))
+            self.current = self.steps[number - 1] if number <= len(self.steps) else None
+            if self.current is not None and self.current.says:
+                self.say(self.current.says)
+            return
+        if USING_CACHE.match(line):
+            if self.current is not None and self.current.cache_key:
+                self.reused.append(self.current.cache_key)
+                self.say(f"{INDENT}Reusing the dependencies installed before: {self.current.cache_key} unchanged")
+            return
+        if BOOKKEEPING.match(line):
+            return
+        self.say(f"{INDENT}{line.strip()}")

@@ -1,0 +1,82 @@
+"""Cloud Native Buildpacks builds: the `pack` CLI, run with an argument list, its output streamed.
+
+pack needs its CLI and a builder image on the build host. Neither is fetched here: a host that
+lacks one is told which, and how to get it."""
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+
+from builds.errors import BuildFailed
+from builds.source import SourceArchive
+from runtime.backend import get_backend
+
+
+def pack_command(*, binary: str, tag: str, builder: str, path: Path, env_file: Path) -> list[str]:
+    # The builder image is known to be present (checked first), and the run image it names comes
+    # with it on a prepared host; "if-not-present" still lets a connected host fetch what it lacks.
+    return [
+        binary, "build", tag,
+        "--builder", builder,
+        "--path", str(path),
+        "--env-file", str(env_file),
+        "--pull-policy", "if-not-present",
+        "--no-color",
+    ]
+
+
+def missing() -> str | None:
+    """What this host lacks for a pack build, or None."""
+    if shutil.which(settings.PAAS_PACK_BINARY) is None:
+        return (
+            f"the pack builder needs the pack CLI ({settings.PAAS_PACK_BINARY!r} is not on the build host's PATH): "
+            "install it from https://buildpacks.io/docs/for-platform-operators/how-to/integrate-ci/pack/ "
+            "or set PAAS_PACK_BINARY; or use the builtin buildpacks (builder: buildpack)"
+        )
+    if not get_backend().image_exists(settings.PAAS_PACK_BUILDER):
+        return (
+            f"the pack builder image {settings.PAAS_PACK_BUILDER!r} is not on the build host: "
+            f"docker pull it there (or docker load it on a host with no registry), or set PAAS_PACK_BUILDER"
+        )
+    return None
+
+
+def _env_file(directory: Path, env: dict[str, str]) -> Path:
+    """Build-time config vars in a file: an argument list would show their values to `ps`."""
+    for name, value in env.items():
+        if "\n" in value:
+            raise BuildFailed(f"the build-time config var {name} spans lines, which pack's --env-file cannot carry")
+    path = directory / "build.env"
+    path.write_text("".join(f"{name}={value}\n" for name, value in env.items()))
+    path.chmod(0o600)
+    return path
+
+
+def build(*, source: SourceArchive, tag: str, env: dict[str, str], say: Callable[[str], None]) -> None:
+    if (lacking := missing()) is not None:
+        raise BuildFailed(lacking)
+    with tempfile.TemporaryDirectory(prefix="paas-pack-") as scratch:
+        app_dir = Path(scratch) / "app"
+        app_dir.mkdir()
+        source.extract_to(app_dir)
+        command = pack_command(
+            binary=settings.PAAS_PACK_BINARY, tag=tag, builder=settings.PAAS_PACK_BUILDER,
+            path=app_dir, env_file=_env_file(Path(scratch), env),
+        )
+        say(f"-----> Building with Cloud Native Buildpacks ({settings.PAAS_PACK_BUILDER})")
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            text=True, errors="replace", env={**os.environ, "NO_COLOR": "1"},
+        )
+        with process.stdout:
+            for line in process.stdout:
+                say(line.rstrip("\n"))
+        status = process.wait()
+    if status != 0:
+        raise BuildFailed(f"pack build exited with status {status}")
+    if not get_backend().image_exists(tag):
+        raise BuildFailed(f"pack build reported success but {tag} is not in the engine")
