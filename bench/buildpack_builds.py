@@ -64,7 +64,7 @@ def floor_round(context: Path, tag: str, label: str, build_args: dict[str, str],
     (context / "app.py").write_text(python_greeting_app(version)["app.py"])
     started = time.monotonic()
     arguments = [item for name, value in build_args.items() for item in ("--build-arg", f"{name}={value}")]
-    docker("build", "-q", "--label", label, *arguments, "-f", "Dockerfile.buildpack", "-t", tag, str(context),
+    docker("build", "-q", "--label", label, *arguments, "-f", str(context / "Dockerfile.buildpack"), "-t", tag, str(context),
            env={**os.environ, "DOCKER_BUILDKIT": "0"})
     container = docker("run", "-d", "--label", label, "-e", "PORT=5000", "-p", "127.0.0.1::5000", tag,
                        "/bin/sh", "-c", "python app.py")
@@ -86,7 +86,8 @@ def run(runs: int, tmp: Path) -> tuple[list[float], list[float], list[float]]:
             app = platform.new_app()
             platform.api("PATCH", f"/api/apps/{app}/config-vars", build_args)
             platform.api("PATCH", f"/api/apps/{app}", {"build_vars": sorted(build_args)})
-            source = SourceTree(tmp / "src").write(python_greeting_app("warm-up")).commit("warm-up")
+            source = SourceTree(tmp / "src").write(python_greeting_app("warm-up"))
+            source.commit("warm-up")
             context = tmp / "floor"
             context.mkdir()
             for name, text in python_greeting_app("warm-up").items():
