@@ -44,10 +44,13 @@ def build(
     if builder == Builder.PACK:
         pack.build(source=source, tag=tag, env=build_args, say=say)
         return declared or process_types_for(None)
-    return _buildpack_build(app, source, tag, build_args, declared, say)
+    return _buildpack_build(source=source, tag=tag, build_args=build_args, declared=declared, say=say)
 
 
-def _buildpack_build(app, source, tag, build_args, declared, say) -> dict[str, str]:
+def _buildpack_build(
+    *, source: SourceArchive, tag: str, build_args: dict[str, str], declared: dict[str, str] | None,
+    say: Callable[[str], None],
+) -> dict[str, str]:
     buildpack = buildpacks.detect(source)
     if buildpack is None:
         raise BuildFailed(

@@ -1,0 +1,54 @@
+"""builders.build on the real engine, without a platform: what a buildpack build says when its
+base image is missing, and that the generated files stay out of the way of the app's own."""
+import io
+import tarfile
+
+import docker
+import pytest
+
+from applications.models import App, Builder
+from builds import builders
+from builds.errors import BuildFailed
+from builds.source import SourceArchive
+from tests.support import BASE_IMAGE
+
+pytestmark = pytest.mark.e2e
+
+
+def archive(tmp_path, files: dict[str, str]) -> SourceArchive:
+    path = tmp_path / "source.tar"
+    with tarfile.open(path, "w") as tar:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return SourceArchive(path)
+
+
+def test_a_missing_buildpack_base_image_names_make_base_images_and_the_setting(tmp_path, settings, instance):
+    settings.PAAS_BASE_IMAGES = {**settings.PAAS_BASE_IMAGES, "static": "paas-test/not-on-this-host:404"}
+
+    with pytest.raises(BuildFailed) as failure:
+        builders.build(app=App(name="shop"), source=archive(tmp_path, {"index.html": "hi"}),
+                       tag=f"paas-{instance}/shop:build-1", build_args={}, say=lambda line: None)
+
+    message = str(failure.value)
+    assert "base image 'paas-test/not-on-this-host:404' is not on this host and could not be pulled" in message
+    assert "`make base-images` builds local base images" in message and "PAAS_STATIC_BASE_IMAGE" in message
+
+
+def test_a_forced_buildpack_build_ignores_the_dockerfile_and_runs_the_static_site(tmp_path, settings, instance):
+    settings.PAAS_BASE_IMAGES = {**settings.PAAS_BASE_IMAGES, "static": BASE_IMAGE}
+    source = archive(tmp_path, {"Dockerfile": "FROM scratch\nRUN false\n", "index.html": "hi"})
+    tag = f"paas-{instance}/shop:build-2"
+    said = []
+
+    types = builders.build(app=App(name="shop", builder=Builder.BUILDPACK), source=source, tag=tag,
+                           build_args={}, say=said.append)
+
+    assert types == {"web": "httpd -f -p $PORT -h /app"}
+    assert said[:3] == ["-----> Static HTML app detected", f"-----> Using the base image {BASE_IMAGE}",
+                        "-----> Copying the site"]
+    output = docker.from_env().containers.run(tag, ["cat", "/app/index.html"], remove=True)
+    assert output == b"hi"
