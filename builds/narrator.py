@@ -19,7 +19,6 @@ class Narrator:
         self.steps = steps
         self.say = say
         self.current: Step | None = None
-        self.reused: list[str] = []  # the cache keys of dependency steps the engine did not run
 
     def __call__(self, line: str) -> None:
         if match := STEP.match(line):
@@ -30,7 +29,6 @@ class Narrator:
             return
         if USING_CACHE.match(line):
             if self.current is not None and self.current.cache_key:
-                self.reused.append(self.current.cache_key)
                 self.say(f"{INDENT}Reusing the dependencies installed before: {self.current.cache_key} unchanged")
             return
         if BOOKKEEPING.match(line):

@@ -11,9 +11,14 @@ from pathlib import Path
 
 from django.conf import settings
 
+from applications.config_vars import NAME
 from builds.errors import BuildFailed
 from builds.source import SourceArchive
-from runtime.backend import get_backend
+from runtime.backend import BackendError, get_backend
+
+# The worker's environment variables pack is given: where to find programs, its own home and
+# the Docker engine (DOCKER_HOST, DOCKER_CONFIG... too).
+PASSED_ON = {"PATH", "HOME", "PACK_HOME", "TMPDIR", "XDG_CONFIG_HOME", "SSL_CERT_FILE", "SSL_CERT_DIR"}
 
 
 def pack_command(*, binary: str, tag: str, builder: str, path: Path, env_file: Path) -> list[str]:
@@ -29,6 +34,13 @@ def pack_command(*, binary: str, tag: str, builder: str, path: Path, env_file: P
     ]
 
 
+def _process_environment() -> dict[str, str]:
+    """What pack needs of the worker's environment, and nothing else: the worker's own secrets
+    (DATABASE_URL, PAAS_CONFIG_KEYS...) must not reach a build."""
+    passed = {name: value for name, value in os.environ.items() if name in PASSED_ON or name.startswith("DOCKER_")}
+    return {**passed, "NO_COLOR": "1"}
+
+
 def missing() -> str | None:
     """What this host lacks for a pack build, or None."""
     if shutil.which(settings.PAAS_PACK_BINARY) is None:
@@ -37,7 +49,11 @@ def missing() -> str | None:
             "install it from https://buildpacks.io/docs/for-platform-operators/how-to/integrate-ci/pack/ "
             "or set PAAS_PACK_BINARY; or use the builtin buildpacks (builder: buildpack)"
         )
-    if not get_backend().image_exists(settings.PAAS_PACK_BUILDER):
+    try:
+        builder_present = get_backend().image_exists(settings.PAAS_PACK_BUILDER)
+    except BackendError as error:
+        return f"the pack builder image {settings.PAAS_PACK_BUILDER!r} could not be looked up: {error}"
+    if not builder_present:
         return (
             f"the pack builder image {settings.PAAS_PACK_BUILDER!r} is not on the build host: "
             f"docker pull it there (or docker load it on a host with no registry), or set PAAS_PACK_BUILDER"
@@ -48,7 +64,10 @@ def missing() -> str | None:
 def _env_file(directory: Path, env: dict[str, str]) -> Path:
     """Build-time config vars in a file: an argument list would show their values to `ps`."""
     for name, value in env.items():
-        if "\n" in value:
+        # A line without "=" would make pack pass on a variable of its own environment.
+        if not NAME.fullmatch(name):
+            raise BuildFailed(f"{name!r} is not a config var name pack can pass to the build")
+        if "\n" in value or "\r" in value:
             raise BuildFailed(f"the build-time config var {name} spans lines, which pack's --env-file cannot carry")
     path = directory / "build.env"
     path.write_text("".join(f"{name}={value}\n" for name, value in env.items()))
@@ -70,7 +89,7 @@ def build(*, source: SourceArchive, tag: str, env: dict[str, str], say: Callable
         say(f"-----> Building with Cloud Native Buildpacks ({settings.PAAS_PACK_BUILDER})")
         process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            text=True, errors="replace", env={**os.environ, "NO_COLOR": "1"},
+            text=True, errors="replace", env=_process_environment(),
         )
         with process.stdout:
             for line in process.stdout:

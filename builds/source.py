@@ -55,6 +55,11 @@ class SourceArchive:
         self._files[name] = len(data)
 
     def extract_to(self, directory: Path) -> None:
+        """The whole commit, as files; refused (not half written) if a member would land outside
+        `directory`, such as a symlink to an absolute path."""
         with tarfile.open(self.path) as tar:
-            tar.extractall(directory, filter="data")
+            try:
+                tar.extractall(directory, filter="data")
+            except tarfile.FilterError as error:
+                raise BuildFailed(f"the pushed commit cannot be unpacked for the build: {error}") from None
 

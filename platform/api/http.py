@@ -8,6 +8,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from access.policy import Denied
 from accounts.authentication import user_from_token_header
+from applications.config_crypto import ConfigKeyError
 from paas.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,9 @@ def endpoint(*methods: str):
                 return error(denied.status, str(denied))
             except UserError as user_error:
                 return error(user_error.status, str(user_error))
+            except ConfigKeyError as key_error:  # the install's fault, not the request's: no 500 page
+                log.error("%s %s: %s", request.method, request.path, key_error)
+                return error(503, f"the platform cannot decrypt what this needs: {key_error}")
 
         wrapper.allowed_methods = methods  # read by the access table test
         return wrapper

@@ -2,6 +2,7 @@ import math
 import time
 from datetime import datetime, timezone
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from access.policy import Action
@@ -60,17 +61,20 @@ def app_detail(request: HttpRequest, app_name: str) -> HttpResponse:
         if unknown:
             raise UserError(f"these app settings cannot be changed here: {', '.join(sorted(unknown))}")
         app = app_for(request.user, app_name, max((SETTING_ACTIONS[name] for name in body), default=Action.OPERATE))
-        if "checks" in body:
-            app_checks_update(app=app, user=request.user, checks=body["checks"])
+        # The settings that are rows only change all together or not at all (one refused: a 400
+        # and nothing changed); then the ones that also change what the router serves.
+        with transaction.atomic():
+            if "checks" in body:
+                app_checks_update(app=app, user=request.user, checks=body["checks"])
+            if "builder" in body:
+                app_builder_set(app=app, user=request.user, builder=body["builder"])
+            if "build_vars" in body:
+                app_build_vars_set(app=app, user=request.user, names=body["build_vars"])
+            if any(name in body for name in TRACKING_SETTINGS):
+                image_tracking_update(app=app, user=request.user,
+                                      changes={name: body[name] for name in TRACKING_SETTINGS if name in body})
         if "maintenance" in body:
             app_maintenance_set(app=app, user=request.user, on=body["maintenance"])
-        if "builder" in body:
-            app_builder_set(app=app, user=request.user, builder=body["builder"])
-        if "build_vars" in body:
-            app_build_vars_set(app=app, user=request.user, names=body["build_vars"])
-        if any(name in body for name in TRACKING_SETTINGS):
-            image_tracking_update(app=app, user=request.user,
-                                  changes={name: body[name] for name in TRACKING_SETTINGS if name in body})
         if "name" in body:
             app_rename(app=app, user=request.user, name=body["name"])
     else:

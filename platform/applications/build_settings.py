@@ -31,7 +31,7 @@ def app_build_vars_set(*, app: App, user, names) -> App:
     if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
         raise UserError('"build_vars" must be a list of config var names, e.g. ["PIP_INDEX_URL"]')
     for name in names:
-        if not NAME.match(name):
+        if not NAME.fullmatch(name):
             raise UserError(f"invalid config var name {name!r}: use letters, digits and underscores, not starting with a digit")
     if len(set(names)) > MAX_BUILD_VARS:
         raise UserError(f"at most {MAX_BUILD_VARS} build-time config vars")

@@ -10,7 +10,8 @@ from applications.selectors import release_base
 from applications.services import release_create
 from paas.errors import UserError
 
-NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,199}$")
+# Matched whole (fullmatch): "$" would let "NAME\n" through.
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,199}")
 # Set by the platform for every process; an app cannot override them.
 RESERVED = {"PORT"}
 MAX_VALUE_BYTES = 32 * 1024
@@ -24,7 +25,7 @@ def _validated(changes: dict) -> dict[str, str | None]:
     if not changes:
         raise UserError('send the config vars to change, e.g. {"GREETING": "hello", "OLD": null}')
     for name, value in changes.items():
-        if not NAME.match(name):
+        if not NAME.fullmatch(name):
             raise UserError(f"invalid config var name {name!r}: use letters, digits and underscores, not starting with a digit")
         if name in RESERVED:
             raise UserError(f"{name} is set by the platform and cannot be changed")

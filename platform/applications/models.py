@@ -3,7 +3,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 
 # A DNS label, so {app}.{domain} is a valid host name and the name is safe in paths and labels.
-APP_NAME_PATTERN = r"^[a-z][a-z0-9-]{0,28}[a-z0-9]$"
+# \Z, not $: "$" would accept "name\n".
+APP_NAME_PATTERN = r"^[a-z][a-z0-9-]{0,28}[a-z0-9]\Z"
 app_name_validator = RegexValidator(
     APP_NAME_PATTERN,
     "App names are 2 to 30 characters: lowercase letters, digits and dashes, starting with a "

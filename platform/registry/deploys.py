@@ -20,6 +20,12 @@ log = logging.getLogger(__name__)
 
 SUPERSEDED = "superseded by a newer push"
 ALREADY_RELEASED = "this image was already received"
+UNTRACKED = "the app no longer tracks this repository and tag"
+
+
+def _untracked(notification: ImageNotification, tracked: TrackedImage | None) -> bool:
+    """The app's image setting changed after this push was accepted: it is not what to deploy now."""
+    return tracked is None or (tracked.repository, tracked.tag) != (notification.repository, notification.tag)
 
 
 def _superseded(notification: ImageNotification) -> bool:
@@ -38,7 +44,11 @@ def _release_or_ignore(notification: ImageNotification, digest: str) -> Release 
     with transaction.atomic():
         # The lock notifications_receive takes: no newer push can be accepted between this check
         # and the release, and two pulls that finish together release in the order of their pushes.
-        TrackedImage.objects.select_for_update().filter(app_id=notification.app_id).first()
+        tracked = TrackedImage.objects.select_for_update().filter(app_id=notification.app_id).first()
+        if _untracked(notification, tracked):
+            _finish(notification, NotificationStatus.IGNORED, UNTRACKED)
+            platform_event(notification.app_id, f"Not deploying {notification.reference}: {UNTRACKED}")
+            return None
         if notification.digest is None:  # Docker Hub: the pull told us which image this is
             notification.digest = digest
             try:
@@ -75,6 +85,31 @@ def _forget_pulled(image: str) -> None:
             log.warning("could not remove unused image %s: %s", image, error)
 
 
+def _pull_and_release(notification: ImageNotification) -> Release | None:
+    """The release of the pushed image, or None when there is nothing to deploy (and the
+    notification says why)."""
+    app_id = notification.app_id
+    if _untracked(notification, TrackedImage.objects.filter(app_id=app_id).first()):
+        _finish(notification, NotificationStatus.IGNORED, UNTRACKED)
+        platform_event(app_id, f"Not pulling {notification.reference}: {UNTRACKED}")
+        return None
+    if _superseded(notification):
+        _finish(notification, NotificationStatus.IGNORED, SUPERSEDED)
+        platform_event(app_id, f"Not pulling {notification.reference}: a newer push was accepted")
+        return None
+    platform_event(app_id, f"Pulling {notification.reference}")
+    try:
+        digest = get_backend().pull_image(notification.repository, notification.digest or notification.tag)
+    except BackendError as error:
+        _finish(notification, NotificationStatus.FAILED, str(error))
+        platform_event(app_id, f"Pull of {notification.reference} failed, nothing was deployed: {error}")
+        return None
+    release = _release_or_ignore(notification, digest)
+    if release is None:
+        _forget_pulled(f"{notification.repository}@{digest}")
+    return release
+
+
 def pushed_image_deploy(notification_id: int) -> None:
     # Taking the notification is one conditional update, so a job that runs twice pulls once.
     if not ImageNotification.objects.filter(pk=notification_id, status=NotificationStatus.QUEUED).update(
@@ -82,25 +117,14 @@ def pushed_image_deploy(notification_id: int) -> None:
     ):
         return  # deleted with its app, or done already
     notification = ImageNotification.objects.select_related("app", "app__team").get(pk=notification_id)
-    app = notification.app
-    if _superseded(notification):
-        _finish(notification, NotificationStatus.IGNORED, SUPERSEDED)
-        platform_event(app.pk, f"Not pulling {notification.reference}: a newer push was accepted")
-        return
-    platform_event(app.pk, f"Pulling {notification.reference}")
     try:
-        digest = get_backend().pull_image(notification.repository, notification.digest or notification.tag)
-    except BackendError as error:
-        _finish(notification, NotificationStatus.FAILED, str(error))
-        platform_event(app.pk, f"Pull of {notification.reference} failed, nothing was deployed: {error}")
-        return
+        release = _pull_and_release(notification)
     except Exception as error:  # not left "pulling" for ever: the worker's log has the traceback
         _finish(notification, NotificationStatus.FAILED, f"internal error: {error!r}")
         raise
-    release = _release_or_ignore(notification, digest)
     if release is None:
-        _forget_pulled(f"{notification.repository}@{digest}")
         return
+    app = notification.app
     try:
         deploy(release, log.info)
     except RolloutFailed as error:

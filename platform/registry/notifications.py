@@ -62,15 +62,21 @@ def _timestamp(text: str, where: str) -> datetime:
         raise UserError(f"{where}.timestamp is not an ISO 8601 time: {text[:40]!r}") from None
 
 
-def _registry_event(raw, where: str) -> RegistryEvent:
+def _registry_event(raw, where: str, received_at: datetime) -> RegistryEvent:
     if not isinstance(raw, dict):
         raise UserError(f"{where} must be a JSON object")
+    action = _field(raw, "action", where, str)
+    if action != "push":
+        # Pulls, mounts and deletes are ignored whatever else they carry (a tag delete names no
+        # digest): refusing the envelope would make the registry retry it, holding back the
+        # pushes queued behind it.
+        return RegistryEvent(action=action, media_type="", repository="", tag="", digest=None, pushed_at=received_at)
     target = _field(raw, "target", where, dict)
     digest = _field(target, "digest", f"{where}.target", str)
     if not is_digest(digest):
         raise UserError(f'{where}.target.digest must be "sha256:" and 64 hex digits, not {digest[:80]!r}')
     return RegistryEvent(
-        action=_field(raw, "action", where, str),
+        action=action,
         media_type=_field(target, "mediaType", f"{where}.target", str),
         repository=_field(target, "repository", f"{where}.target", str),
         tag=_field(target, "tag", f"{where}.target", str, required=False) or "",
@@ -89,10 +95,12 @@ def _hub_event(body: dict, received_at: datetime) -> RegistryEvent:
     pushed_at = push_data.get("pushed_at")
     if pushed_at is None:
         moment = received_at
-    elif isinstance(pushed_at, bool) or not isinstance(pushed_at, (int, float)) or not math.isfinite(pushed_at):
+    elif isinstance(pushed_at, bool) or not isinstance(pushed_at, (int, float)):
         raise UserError("push_data.pushed_at must be a time in unix seconds")
     else:
-        try:
+        try:  # math.isfinite of a 400-digit integer overflows too
+            if not math.isfinite(pushed_at):
+                raise ValueError(pushed_at)
             moment = datetime.fromtimestamp(pushed_at, tz=timezone.utc)
         except (OverflowError, OSError, ValueError):
             raise UserError("push_data.pushed_at must be a time in unix seconds") from None
@@ -115,7 +123,7 @@ def events_from(body, *, received_at: datetime) -> list[RegistryEvent]:
         events = body["events"]
         if not isinstance(events, list):
             raise UserError('"events" must be a list of registry events')
-        return [_registry_event(raw, f"events[{i}]") for i, raw in enumerate(events)]
+        return [_registry_event(raw, f"events[{i}]", received_at) for i, raw in enumerate(events)]
     if "push_data" in body:
         return [_hub_event(body, received_at)]
     raise UserError('expected a Docker Registry notification envelope ({"events": [...]}) or a Docker Hub '

@@ -6,10 +6,11 @@ import re
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _DOMAIN = r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?"
 _PATH = rf"{_COMPONENT}(?:/{_COMPONENT})*"
-REPOSITORY_PATTERN = re.compile(rf"^(?:{_DOMAIN}/)?{_PATH}$")
-PATH_PATTERN = re.compile(rf"^{_PATH}$")
-TAG_PATTERN = re.compile(r"^[\w][\w.-]{0,127}$")
-DIGEST_PATTERN = re.compile(r"^sha256:[0-9a-f]{64}$")
+# Each is matched whole (fullmatch): "$" would let a trailing newline through.
+REPOSITORY_PATTERN = re.compile(rf"(?:{_DOMAIN}/)?{_PATH}")
+PATH_PATTERN = re.compile(_PATH)
+TAG_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+DIGEST_PATTERN = re.compile(r"sha256:[0-9a-f]{64}")
 REPOSITORY_MAX = 255  # Docker's limit on a whole repository name
 
 
@@ -36,15 +37,15 @@ def repository_problem(repository: str) -> str | None:
         return 'give the repository without a tag (and the registry host before a "/"), e.g. "127.0.0.1:5000/shop"'
     if len(repository) > REPOSITORY_MAX:
         return f"a repository name has at most {REPOSITORY_MAX} characters"
-    if not REPOSITORY_PATTERN.match(repository) or not PATH_PATTERN.match(repository_path(repository)):
+    if not REPOSITORY_PATTERN.fullmatch(repository) or not PATH_PATTERN.fullmatch(repository_path(repository)):
         return ("a repository is HOST[:PORT]/NAME with a name of lowercase letters and digits, "
                 "separated by '/', '.', '_' or '-', e.g. \"127.0.0.1:5000/shop\"")
     return None
 
 
 def is_tag(value: str) -> bool:
-    return bool(TAG_PATTERN.match(value))
+    return bool(TAG_PATTERN.fullmatch(value))
 
 
 def is_digest(value: str) -> bool:
-    return bool(DIGEST_PATTERN.match(value))
+    return bool(DIGEST_PATTERN.fullmatch(value))

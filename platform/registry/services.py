@@ -3,10 +3,12 @@ import hmac
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import django_rq
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from activity.services import activity_record
 from applications.config_crypto import decrypt_secret, encrypt_secret
@@ -23,6 +25,9 @@ ALREADY_RECEIVED = "this image was already received"
 STALE = "older than the newest push accepted"
 # A notification in one of these has its image on its way, or live: another one changes nothing.
 IN_HAND = (NotificationStatus.QUEUED, NotificationStatus.PULLING, NotificationStatus.RELEASED)
+# The deploy job's time limit. A notification still "pulling" after it lost its worker (killed
+# with it): the next notification of that image takes it up again.
+JOB_TIMEOUT = timedelta(hours=1)
 
 
 def _new_token() -> str:
@@ -124,7 +129,7 @@ def _enqueue_on_commit(notification: ImageNotification) -> None:
     notification_id = notification.pk
     transaction.on_commit(
         lambda: django_rq.get_queue(settings.PAAS_DEPLOY_QUEUE).enqueue(
-            "registry.jobs.deploy_pushed_image", notification_id, job_timeout=3600
+            "registry.jobs.deploy_pushed_image", notification_id, job_timeout=int(JOB_TIMEOUT.total_seconds())
         )
     )
 
@@ -146,14 +151,20 @@ def _record(tracked: TrackedImage, event: RegistryEvent) -> str | None:
         # One digest, one release: a retried or replayed notification changes nothing. Only an
         # image that never got its chance (stale, superseded, its pull failed) gets another one,
         # when a push of it is now the newest.
-        if existing.status in IN_HAND:
+        if existing.status == NotificationStatus.QUEUED:
+            # Its job may never have been queued (Redis refused it, and the registry retries):
+            # queue it again. The job takes a notification once, so a second job does nothing.
+            _enqueue_on_commit(existing)
+            return ALREADY_RECEIVED
+        abandoned = existing.status == NotificationStatus.PULLING and existing.received_at < timezone.now() - JOB_TIMEOUT
+        if existing.status in IN_HAND and not abandoned:
             return ALREADY_RECEIVED
         if stale:
             return STALE
         existing.repository, existing.tag = tracked.repository, event.tag
         existing.pushed_at, existing.event_id = event.pushed_at, event.event_id
-        existing.status, existing.reason = NotificationStatus.QUEUED, ""
-        existing.save(update_fields=["repository", "tag", "pushed_at", "event_id", "status", "reason"])
+        existing.status, existing.reason, existing.received_at = NotificationStatus.QUEUED, "", timezone.now()
+        existing.save(update_fields=["repository", "tag", "pushed_at", "event_id", "status", "reason", "received_at"])
         _accept(existing)
         return None
     notification = ImageNotification.objects.create(

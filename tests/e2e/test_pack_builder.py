@@ -24,11 +24,11 @@ import json, os, subprocess, sys
 arguments = sys.argv[1:]
 env_file = arguments[arguments.index("--env-file") + 1]
 record = {{"argv": arguments, "env_file": open(env_file).read(), "env_mode": oct(os.stat(env_file).st_mode & 0o777),
-          "source": sorted(os.listdir(arguments[arguments.index("--path") + 1]))}}
+          "source": sorted(os.listdir(arguments[arguments.index("--path") + 1])), "environment": sorted(os.environ)}}
 open({record!r}, "w").write(json.dumps(record))
 print("===> DETECTING", flush=True)
 print("===> BUILDING", flush=True)
-if os.environ.get("PACK_STAND_IN_FAIL"):
+if "STAND_IN_FAILS=1" in record["env_file"]:
     print("ERROR: failed to build: exit status 1", flush=True)
     sys.exit(1)
 subprocess.run(["docker", "tag", {base!r}, arguments[1]], check=True)
@@ -57,7 +57,8 @@ def stand_in_pack(tmp_path, settings, instance):
     return record
 
 
-def test_pack_build_is_invoked_as_an_argument_list_and_its_output_streamed(source, stand_in_pack, settings, instance):
+def test_pack_build_is_invoked_as_an_argument_list_and_its_output_streamed(source, stand_in_pack, instance, monkeypatch):
+    monkeypatch.setenv("PAAS_CONFIG_KEYS", "the worker's own secret")
     tag = f"paas-{instance}/shop:build-1"
     said = []
 
@@ -70,16 +71,16 @@ def test_pack_build_is_invoked_as_an_argument_list_and_its_output_streamed(sourc
     assert "secret" not in " ".join(call["argv"])  # build-time values go in a file, not on the command line
     assert call["env_file"] == "PIP_INDEX_URL=https://user:secret@pypi.example/simple\n"
     assert call["env_mode"] == "0o600"
+    assert "PATH" in call["environment"] and "PAAS_CONFIG_KEYS" not in call["environment"]
     assert said == [f"-----> Building with Cloud Native Buildpacks ({BASE_IMAGE})", "===> DETECTING", "===> BUILDING"]
     assert docker.from_env().images.get(tag)
 
 
-def test_a_failing_pack_build_fails_the_build_with_its_output_shown(source, stand_in_pack, instance, monkeypatch):
-    monkeypatch.setenv("PACK_STAND_IN_FAIL", "1")
+def test_a_failing_pack_build_fails_the_build_with_its_output_shown(source, stand_in_pack, instance):
     said = []
 
     with pytest.raises(BuildFailed, match="pack build exited with status 1"):
-        pack.build(source=source, tag=f"paas-{instance}/shop:build-2", env={}, say=said.append)
+        pack.build(source=source, tag=f"paas-{instance}/shop:build-2", env={"STAND_IN_FAILS": "1"}, say=said.append)
 
     assert said[-1] == "ERROR: failed to build: exit status 1"
 
@@ -98,6 +99,10 @@ def test_a_missing_pack_cli_is_named(source, settings, instance):
         pack.build(source=source, tag=f"paas-{instance}/shop:build-4", env={}, say=lambda line: None)
 
 
-def test_multi_line_build_values_are_refused_rather_than_cut(source, stand_in_pack, instance):
-    with pytest.raises(BuildFailed, match="spans lines"):
-        pack.build(source=source, tag=f"paas-{instance}/shop:build-5", env={"KEY": "a\nb"}, say=lambda line: None)
+@pytest.mark.parametrize("env, message", [
+    ({"KEY": "a\nb"}, "spans lines"),
+    ({"DATABASE_URL\n": "x"}, "not a config var name"),  # a bare name would pass on the worker's own
+])
+def test_build_values_the_env_file_cannot_carry_are_refused(source, stand_in_pack, instance, env, message):
+    with pytest.raises(BuildFailed, match=message):
+        pack.build(source=source, tag=f"paas-{instance}/shop:build-5", env=env, say=lambda line: None)

@@ -50,3 +50,10 @@ def test_the_config_page_marks_build_time_vars(client, members, app):
     page = client.get("/apps/shop/config/").content.decode()
     assert '<code>PIP_INDEX_URL</code> <span class="badge"' in page
     assert "<code>GREETING</code></td>" in page
+
+
+def test_a_patch_with_one_bad_setting_changes_none_of_them(client, members, app):
+    response = _patch(client, members, "admin", {"builder": "pack", "checks": {"path": "/health"}, "build_vars": "X"})
+    assert response.status_code == 400
+    stored = App.objects.get(pk=app.pk)
+    assert (stored.builder, stored.checks, stored.build_vars) == ("", {}, [])

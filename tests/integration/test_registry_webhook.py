@@ -326,3 +326,35 @@ def test_rotating_the_config_keys_re_encrypts_webhook_tokens(client, members, ho
     settings.PAAS_CONFIG_KEYS = [new_key]  # the old key dropped: the token must still be readable
     assert client.get("/api/apps/shop/registry-webhook", **members.auth("admin")).json()["token"] == hook["token"]
     assert notify(client, hook, {"events": [event(1)]}).status_code == 202
+
+
+def test_a_retried_notification_queues_a_waiting_deploy_again(client, hook, shop, deploy_queue,
+                                                              django_capture_on_commit_callbacks):
+    # The first delivery's job never reached the queue (Redis refused it): the retry queues it.
+    assert notify(client, hook, {"events": [event(1)]}).json()["accepted"] == 1
+    assert deploy_queue.get_jobs() == []
+    with django_capture_on_commit_callbacks(execute=True):
+        again = notify(client, hook, {"events": [event(1)]})
+    assert again.json()["ignored_because"] == {"this image was already received": 1}
+    [job] = deploy_queue.get_jobs()
+    assert job.args == (ImageNotification.objects.get(app=shop).pk,)
+
+
+def test_a_push_accepted_before_the_tracked_image_changed_deploys_nothing(client, members, hook, shop):
+    notify(client, hook, {"events": [event(1)]})
+    client.patch("/api/apps/shop", {"image_repository": "127.0.0.1:5000/elsewhere"}, content_type="application/json",
+                 **members.auth("admin"))
+    notification = ImageNotification.objects.get(app=shop)
+    pushed_image_deploy(notification.pk)
+    notification.refresh_from_db()
+    assert (notification.status, notification.reason) == (
+        NotificationStatus.IGNORED, "the app no longer tracks this repository and tag")
+    assert not Release.objects.filter(app=shop).exists()
+
+
+def test_a_delete_event_beside_a_push_does_not_hold_the_push_back(client, hook, shop):
+    tag_delete = {"id": "d1", "timestamp": "2026-01-02T03:04:05Z", "action": "delete",
+                  "target": {"repository": "shop", "tag": "old"}}
+    response = notify(client, hook, {"events": [tag_delete, event(1)]})
+    assert response.status_code == 202
+    assert response.json() == {"accepted": 1, "ignored": 1, "ignored_because": {"not a push": 1}}

@@ -118,7 +118,6 @@ def test_narrator_names_steps_indents_their_output_and_drops_bookkeeping():
                  "Successfully built fedcba098765", "Successfully tagged paas/x:1"]:
         narrator(line)
     assert said == ["-----> Installing", "       Collecting flask"]
-    assert narrator.reused == []
 
 
 def test_narrator_says_when_the_dependency_layer_is_reused():
@@ -128,4 +127,15 @@ def test_narrator_says_when_the_dependency_layer_is_reused():
     for line in ["Step 1/2 : FROM x", "Step 2/2 : RUN pip", " ---> Using cache", " ---> fedcba098765"]:
         narrator(line)
     assert said == ["-----> Installing", "       Reusing the dependencies installed before: requirements.txt unchanged"]
-    assert narrator.reused == ["requirements.txt"]
+
+
+def test_a_commit_that_would_unpack_outside_its_directory_fails_the_build_saying_so(tmp_path):
+    path = tmp_path / "source.tar"
+    with tarfile.open(path, "w") as tar:
+        link = tarfile.TarInfo("etc-passwd")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        tar.addfile(link)
+    target = tmp_path / "app"
+    target.mkdir()
+    with pytest.raises(BuildFailed, match="cannot be unpacked for the build"):
+        SourceArchive(path).extract_to(target)

@@ -50,10 +50,24 @@ def test_a_docker_hub_webhook_is_a_push_of_its_tag_with_no_digest():
     ({"push_data": {"tag": "v1"}}, "the body.repository is missing"),
     ({"push_data": {"tag": 1}, "repository": {"repo_name": "u/s"}}, "push_data.tag must be a string"),
     ({"push_data": {"tag": "v1", "pushed_at": "now"}, "repository": {"repo_name": "u/s"}}, "unix seconds"),
+    ({"push_data": {"tag": "v1", "pushed_at": 10**400}, "repository": {"repo_name": "u/s"}}, "unix seconds"),
+    ({"events": [_event(digest=DIGEST + "\n")]}, "64 hex digits"),
+    ({"push_data": {"tag": "latest\n"}, "repository": {"repo_name": "u/s"}}, "not an image tag"),
+    ({"push_data": {"tag": "café"}, "repository": {"repo_name": "u/s"}}, "not an image tag"),
 ])
 def test_malformed_bodies_are_refused_saying_what_is_wrong(body, message):
     with pytest.raises(UserError, match=message):
         events_from(body, received_at=NOW)
+
+
+def test_deletes_and_pulls_are_read_as_ignorable_whatever_they_lack():
+    tag_delete = {"id": "e2", "timestamp": "2026-01-02T03:04:05Z", "action": "delete",
+                  "target": {"repository": "shop", "tag": "latest"}}
+    bare_pull = {"action": "pull"}
+    events = events_from({"events": [tag_delete, bare_pull, _event()]}, received_at=NOW)
+    assert [ignored_because(event, repository_path="shop", tag="latest") for event in events] == [
+        NOT_A_PUSH, NOT_A_PUSH, None,
+    ]
 
 
 def _ignored(**changes) -> str | None:
@@ -97,6 +111,7 @@ def test_a_repository_path_is_the_name_without_the_registry_host(repository, pat
     ("127.0.0.1:5000/-shop", "lowercase"),
     ("http://127.0.0.1:5000/shop", "lowercase"),
     ("a/" + "b" * 260, "at most 255"),
+    ("127.0.0.1:5000/shop\n", "lowercase"),
 ])
 def test_repositories_with_a_tag_a_digest_or_bad_characters_are_refused(repository, message):
     assert message in repository_problem(repository)
