@@ -57,3 +57,14 @@ def test_a_patch_with_one_bad_setting_changes_none_of_them(client, members, app)
     assert response.status_code == 400
     stored = App.objects.get(pk=app.pk)
     assert (stored.builder, stored.checks, stored.build_vars) == ("", {}, [])
+
+
+def test_the_overview_says_how_the_app_is_built_and_which_image_it_tracks(client, members, app):
+    client.force_login(members.team.memberships.get(role="viewer").user)
+    page = client.get("/apps/shop/").content.decode()
+    assert "the Dockerfile if the push has one, else the builtin buildpacks" in page and "Registry" not in page
+    _patch(client, members, "developer", {"builder": "buildpack", "build_vars": ["PIP_INDEX_URL"]})
+    _patch(client, members, "admin", {"image_repository": "127.0.0.1:5000/shop"})
+    page = client.get("/apps/shop/").content.decode()
+    assert "<dd>buildpack; build-time config vars: PIP_INDEX_URL</dd>" in page
+    assert "deploys pushes of <code>127.0.0.1:5000/shop:latest</code>" in page

@@ -13,6 +13,7 @@ from dashboard.http import app_view, go, user_view
 from activity.selectors import activity_of_app
 from dashboard.selectors import app_rows, teams_where_admin
 from paas.errors import UserError
+from registry.selectors import tracking
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -44,6 +45,7 @@ def app_detail(request: HttpRequest, app) -> HttpResponse:
         "activity": activity_of_app(app, limit=10),
         "url": app_url(app),
         "git_url": git_url(app),
+        "tracking": tracking(app),
         "tab": "overview",
     }
     return render(request, "dashboard/app_detail.html", context)
