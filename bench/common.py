@@ -49,6 +49,12 @@ def docker(*args: str, env: dict[str, str] | None = None) -> str:
     return result.stdout.strip()
 
 
+def percentile(values: list[float], q: float) -> float:
+    """The value at fraction `q` (0.99 for p99) of the sorted values; nan if there are none."""
+    ordered = sorted(values)
+    return ordered[min(int(q * len(ordered)), len(ordered) - 1)] if ordered else float("nan")
+
+
 def cleanup_floor(label: str) -> None:
     """Remove the containers and images a floor measurement made (all carry its label)."""
     for listing, remove in ((["ps", "-aq"], ["rm", "-f"]), (["images", "-q"], ["rmi", "-f"])):
@@ -108,9 +114,15 @@ def print_router_trouble(platform: Platform, lines: int = 20) -> None:
     print("\n".join(errors), file=sys.stderr)
 
 
-def print_log_tails(platform: Platform, lines: int = 15) -> None:
-    """The end of each platform log, so a failed run says why before its temp dir is gone."""
-    for log in sorted((platform.var_dir / "log").glob("*.log")):
-        tail = log.read_text(errors="replace").splitlines()[-lines:]
-        print(f"--- last {len(tail)} lines of {log}", file=sys.stderr)
+def print_tail(path: Path, lines: int = 15) -> None:
+    """The end of a log file on stderr, so a failed run says why before its temp dir is gone."""
+    if path.exists():
+        tail = path.read_text(errors="replace").splitlines()[-lines:]
+        print(f"--- last {len(tail)} lines of {path}", file=sys.stderr)
         print("\n".join(tail), file=sys.stderr)
+
+
+def print_log_tails(platform: Platform, lines: int = 15) -> None:
+    """The end of each platform log."""
+    for log in sorted((platform.var_dir / "log").glob("*.log")):
+        print_tail(log, lines)

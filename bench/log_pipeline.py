@@ -32,7 +32,7 @@ import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import BenchFailed, print_log_tails, run_in_temp_dir, wait_live  # noqa: E402
+from bench.common import BenchFailed, percentile, print_log_tails, run_in_temp_dir, wait_live  # noqa: E402
 from tests.support import BASE_IMAGE, Platform, SourceTree, ensure_base_image, start_platform, stop_platform  # noqa: E402
 
 TICKS_PER_SECOND = 50
@@ -201,11 +201,6 @@ def pipeline_phase(platform: Platform, app: str, total: int, viewers: int) -> li
         client.join()
     scale_writer(platform, app, 0)
     return summaries
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(int(q * len(ordered)), len(ordered) - 1)] if ordered else float("nan")
 
 
 def print_phase(name: str, summaries: list[dict], total: int) -> float:

@@ -40,7 +40,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (  # noqa: E402
-    BenchFailed, cleanup_floor, docker, fetch_url, print_against_floor, print_log_tails, run_in_temp_dir,
+    BenchFailed, cleanup_floor, docker, fetch_url, percentile, print_against_floor, print_log_tails, print_tail,
+    run_in_temp_dir,
     wait_for as _wait_for, wait_live as _wait_live,
 )
 from tests.registry import ENVELOPE, TrackedApp, envelope, registry_available, tracked_registry  # noqa: E402
@@ -184,27 +185,16 @@ def webhook_round(tracked: TrackedApp, digest: str, count: int) -> tuple[list[fl
     return hook_times, floor_times, hooks.reconnects + health.reconnects
 
 
-def p99(times: list[float]) -> float:
-    ordered = sorted(times)
-    return ordered[max(0, -(-99 * len(ordered) // 100) - 1)]  # nearest rank
-
-
 def print_answer_times(hook_times: list[float], floor_times: list[float], reconnects: int) -> float:
     hook_p50, floor_p50 = statistics.median(hook_times) * 1000, statistics.median(floor_times) * 1000
+    hook_p99, floor_p99 = percentile(hook_times, 0.99) * 1000, percentile(floor_times, 0.99) * 1000
     print(f"\nwebhook answer time, {len(hook_times)} ignored notifications "
           f"({sum(1 for i in range(len(hook_times)) if i % OTHER_TAG_EVERY == OTHER_TAG_EVERY - 1)} for another tag, "
           f"the rest replays), keep-alive:")
-    print(f"  {'POST /hooks/registry/ID':<24} p50 {hook_p50:6.2f} ms   p99 {p99(hook_times) * 1000:6.2f} ms")
-    print(f"  {'floor: GET /healthz':<24} p50 {floor_p50:6.2f} ms   p99 {p99(floor_times) * 1000:6.2f} ms")
+    print(f"  {'POST /hooks/registry/ID':<24} p50 {hook_p50:6.2f} ms   p99 {hook_p99:6.2f} ms")
+    print(f"  {'floor: GET /healthz':<24} p50 {floor_p50:6.2f} ms   p99 {floor_p99:6.2f} ms")
     print(f"  p50 ratio: {hook_p50 / floor_p50:.2f}" + (f"   ({reconnects} reconnects)" if reconnects else ""))
     return hook_p50 / floor_p50
-
-
-def print_tail(path: Path, lines: int = 15) -> None:
-    if path.exists():
-        tail = path.read_text(errors="replace").splitlines()[-lines:]
-        print(f"--- last {len(tail)} lines of {path}", file=sys.stderr)
-        print("\n".join(tail), file=sys.stderr)
 
 
 def run(runs: int, notifications: int, tmp: Path) -> tuple[list[float], list[float], list[float], list[float], int]:
@@ -265,7 +255,7 @@ def main() -> int:
     push, floor = statistics.median(platform_times), statistics.median(floor_times)
     print(f"\nsummary: registry push to live {push:.2f}s vs {floor:.2f}s by hand (ratio {push / floor:.2f}, "
           f"aim < {AIM:g} {'met' if push / floor < AIM else 'NOT met'}); webhook p50 "
-          f"{statistics.median(hook_times) * 1000:.1f} ms, p99 {p99(hook_times) * 1000:.1f} ms "
+          f"{statistics.median(hook_times) * 1000:.1f} ms, p99 {percentile(hook_times, 0.99) * 1000:.1f} ms "
           f"(/healthz p50 {statistics.median(health_times) * 1000:.1f} ms, ratio {ratio:.2f})")
     return 0
 

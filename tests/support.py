@@ -346,14 +346,25 @@ def _wheel(name: str, version: str, module: str) -> tuple[str, bytes]:
     return f"{name}-{version}-py3-none-any.whl", buffer.getvalue()
 
 
-def _tar(files: dict[str, bytes]) -> bytes:
+def tar_bytes(files: dict[str, str | bytes]) -> bytes:
+    """A tar archive of these files (text is UTF-8), as git archive or put_archive takes it."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         for path, data in files.items():
+            data = data.encode() if isinstance(data, str) else data
             info = tarfile.TarInfo(path)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
+
+
+def source_archive(directory: Path, files: dict[str, str]):
+    """A build's source archive (builds.source.SourceArchive) holding these files at its root."""
+    from builds.source import SourceArchive
+
+    path = directory / "source.tar"
+    path.write_bytes(tar_bytes(files))
+    return SourceArchive(path)
 
 
 class PackageIndex:
@@ -373,7 +384,7 @@ class PackageIndex:
         self.container = docker.from_env().containers.create(
             ensure_base_image(), ["httpd", "-f", "-p", "8000", "-h", "/www"], labels={"io.paas.instance": self.instance}
         )
-        self.container.put_archive("/", _tar({"www/simple/greeting/index.html": page, f"www/{wheel_name}": wheel}))
+        self.container.put_archive("/", tar_bytes({"www/simple/greeting/index.html": page, f"www/{wheel_name}": wheel}))
         self.container.start()
         self.container.reload()
         self.address = self.container.attrs["NetworkSettings"]["IPAddress"]

@@ -1,36 +1,21 @@
 """builders.build on the real engine, without a platform: what a buildpack build says when its
-base image is missing, and that the generated files stay out of the way of the app's own."""
-import io
-import tarfile
-
+base image is missing, and a buildpack build forced on a commit that has a Dockerfile."""
 import docker
 import pytest
 
 from applications.models import App, Builder
 from builds import builders
 from builds.errors import BuildFailed
-from builds.source import SourceArchive
-from tests.support import BASE_IMAGE
+from tests.support import BASE_IMAGE, source_archive
 
 pytestmark = pytest.mark.e2e
-
-
-def archive(tmp_path, files: dict[str, str]) -> SourceArchive:
-    path = tmp_path / "source.tar"
-    with tarfile.open(path, "w") as tar:
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return SourceArchive(path)
 
 
 def test_a_missing_buildpack_base_image_names_make_base_images_and_the_setting(tmp_path, settings, instance):
     settings.PAAS_BASE_IMAGES = {**settings.PAAS_BASE_IMAGES, "static": "paas-test/not-on-this-host:404"}
 
     with pytest.raises(BuildFailed) as failure:
-        builders.build(app=App(name="shop"), source=archive(tmp_path, {"index.html": "hi"}),
+        builders.build(app=App(name="shop"), source=source_archive(tmp_path, {"index.html": "hi"}),
                        tag=f"paas-{instance}/shop:build-1", build_args={}, say=lambda line: None)
 
     message = str(failure.value)
@@ -40,7 +25,7 @@ def test_a_missing_buildpack_base_image_names_make_base_images_and_the_setting(t
 
 def test_a_forced_buildpack_build_ignores_the_dockerfile_and_runs_the_static_site(tmp_path, settings, instance):
     settings.PAAS_BASE_IMAGES = {**settings.PAAS_BASE_IMAGES, "static": BASE_IMAGE}
-    source = archive(tmp_path, {"Dockerfile": "FROM scratch\nRUN false\n", "index.html": "hi"})
+    source = source_archive(tmp_path, {"Dockerfile": "FROM scratch\nRUN false\n", "index.html": "hi"})
     tag = f"paas-{instance}/shop:build-2"
     said = []
 

@@ -2,11 +2,9 @@
 no registry to fetch a builder image from, so a stand-in `pack` (a script that records how it was
 called, prints, and tags an image as pack would) checks the invocation, the streamed output and
 the failures; the engine is real."""
-import io
 import json
 import stat
 import sys
-import tarfile
 
 import docker
 import pytest
@@ -14,7 +12,7 @@ import pytest
 from builds import pack
 from builds.errors import BuildFailed
 from builds.source import SourceArchive
-from tests.support import BASE_IMAGE
+from tests.support import BASE_IMAGE, source_archive
 
 pytestmark = pytest.mark.e2e
 
@@ -37,13 +35,7 @@ subprocess.run(["docker", "tag", {base!r}, arguments[1]], check=True)
 
 @pytest.fixture
 def source(tmp_path) -> SourceArchive:
-    path = tmp_path / "source.tar"
-    with tarfile.open(path, "w") as tar:
-        data = b"web: ./serve\n"
-        info = tarfile.TarInfo("Procfile")
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
-    return SourceArchive(path)
+    return source_archive(tmp_path, {"Procfile": "web: ./serve\n"})
 
 
 @pytest.fixture

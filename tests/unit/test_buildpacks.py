@@ -1,6 +1,5 @@
 """Buildpack detection, the Dockerfiles they write and how their output is shown (pure logic:
 the builds themselves are in tests/e2e/test_buildpack_builds.py)."""
-import io
 import tarfile
 
 import pytest
@@ -9,17 +8,7 @@ from builds import buildpacks
 from builds.errors import BuildFailed
 from builds.narrator import Narrator
 from builds.source import SourceArchive
-
-
-def archive(tmp_path, files: dict[str, str]) -> SourceArchive:
-    path = tmp_path / "source.tar"
-    with tarfile.open(path, "w") as tar:
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return SourceArchive(path)
+from tests.support import source_archive
 
 
 @pytest.mark.parametrize(
@@ -32,17 +21,17 @@ def archive(tmp_path, files: dict[str, str]) -> SourceArchive:
     ],
 )
 def test_buildpacks_are_tried_in_order_python_node_static(tmp_path, files, language):
-    assert buildpacks.detect(archive(tmp_path, files)).language == language
+    assert buildpacks.detect(source_archive(tmp_path, files)).language == language
 
 
 def test_only_files_at_the_root_count(tmp_path):
-    source = archive(tmp_path, {"docs/index.html": "", "src/requirements.txt": "", "README": ""})
+    source = source_archive(tmp_path, {"docs/index.html": "", "src/requirements.txt": "", "README": ""})
     assert buildpacks.detect(source) is None
 
 
 def test_python_installs_dependencies_from_requirements_alone_before_copying_the_code(tmp_path, settings):
     settings.PAAS_BASE_IMAGES = {**settings.PAAS_BASE_IMAGES, "python": "local/python:1"}
-    plan = buildpacks.Python().plan(archive(tmp_path, {"requirements.txt": "flask\n"}), ["PIP_INDEX_URL"])
+    plan = buildpacks.Python().plan(source_archive(tmp_path, {"requirements.txt": "flask\n"}), ["PIP_INDEX_URL"])
     lines = plan.dockerfile().splitlines()
     assert lines[0] == "FROM local/python:1"
     copy_requirements = lines.index('COPY ["requirements.txt", "/opt/paas/requirements.txt"]')
@@ -55,13 +44,13 @@ def test_python_installs_dependencies_from_requirements_alone_before_copying_the
 
 def test_pyproject_dependencies_become_the_requirements_the_layer_is_keyed_on(tmp_path):
     pyproject = '[project]\nname = "shop"\ndependencies = ["flask>=3", "gunicorn"]\n'
-    plan = buildpacks.Python().plan(archive(tmp_path, {"pyproject.toml": pyproject}), [])
+    plan = buildpacks.Python().plan(source_archive(tmp_path, {"pyproject.toml": pyproject}), [])
     assert plan.generated == {buildpacks.PYPROJECT_REQUIREMENTS: "flask>=3\ngunicorn\n"}
     assert f'COPY ["{buildpacks.PYPROJECT_REQUIREMENTS}", "/opt/paas/requirements.txt"]' in plan.dockerfile()
 
 
 def test_pyproject_without_project_dependencies_says_nothing_is_installed(tmp_path):
-    plan = buildpacks.Python().plan(archive(tmp_path, {"pyproject.toml": "[tool.poetry]\nname = 'x'\n"}), [])
+    plan = buildpacks.Python().plan(source_archive(tmp_path, {"pyproject.toml": "[tool.poetry]\nname = 'x'\n"}), [])
     assert plan.generated == {buildpacks.PYPROJECT_REQUIREMENTS: ""}
     assert any("no [project] dependencies" in note for note in plan.notes)
 
@@ -72,38 +61,38 @@ def test_pyproject_without_project_dependencies_says_nothing_is_installed(tmp_pa
 )
 def test_malformed_pyproject_fails_the_build_saying_why(tmp_path, pyproject, message):
     with pytest.raises(BuildFailed, match=message):
-        buildpacks.Python().plan(archive(tmp_path, {"pyproject.toml": pyproject}), [])
+        buildpacks.Python().plan(source_archive(tmp_path, {"pyproject.toml": pyproject}), [])
 
 
 def test_node_uses_npm_ci_with_a_lockfile_and_starts_with_npm_start(tmp_path):
     files = {"package.json": '{"scripts": {"start": "node index.js"}}', "package-lock.json": "{}"}
-    plan = buildpacks.Node().plan(archive(tmp_path, files), [])
+    plan = buildpacks.Node().plan(source_archive(tmp_path, files), [])
     assert 'COPY ["package.json", "package-lock.json", "/app/"]' in plan.dockerfile()
     assert 'RUN ["npm", "ci", "--omit=dev"]' in plan.dockerfile()
     assert plan.default_process_types == {"web": "npm start"}
 
 
 def test_node_without_lockfile_installs_and_without_start_script_or_server_js_needs_a_procfile(tmp_path):
-    plan = buildpacks.Node().plan(archive(tmp_path, {"package.json": '{"name": "x"}'}), [])
+    plan = buildpacks.Node().plan(source_archive(tmp_path, {"package.json": '{"name": "x"}'}), [])
     assert 'RUN ["npm", "install", "--omit=dev"]' in plan.dockerfile()
     assert plan.default_process_types is None
-    with_server = buildpacks.Node().plan(archive(tmp_path, {"package.json": "{}", "server.js": ""}), [])
+    with_server = buildpacks.Node().plan(source_archive(tmp_path, {"package.json": "{}", "server.js": ""}), [])
     assert with_server.default_process_types == {"web": "npm start"}
 
 
 @pytest.mark.parametrize("package, message", [("{nope", "not valid JSON"), ("[1]", "must be a JSON object")])
 def test_malformed_package_json_fails_the_build_saying_why(tmp_path, package, message):
     with pytest.raises(BuildFailed, match=message):
-        buildpacks.Node().plan(archive(tmp_path, {"package.json": package}), [])
+        buildpacks.Node().plan(source_archive(tmp_path, {"package.json": package}), [])
 
 
 def test_static_sites_are_served_by_httpd_on_port(tmp_path):
-    plan = buildpacks.Static().plan(archive(tmp_path, {"index.html": "hi"}), [])
+    plan = buildpacks.Static().plan(source_archive(tmp_path, {"index.html": "hi"}), [])
     assert plan.default_process_types == {"web": "httpd -f -p $PORT -h /app"}
 
 
 def test_generated_files_are_added_to_the_archive(tmp_path):
-    source = archive(tmp_path, {"index.html": "hi"})
+    source = source_archive(tmp_path, {"index.html": "hi"})
     source.add(buildpacks.DOCKERFILE, "FROM x\n")
     assert SourceArchive(source.path).read(buildpacks.DOCKERFILE) == "FROM x\n"
     assert source.read("index.html") == "hi"
