@@ -20,19 +20,20 @@ def _box() -> MultiFernet:
         raise ConfigKeyError(f"PAAS_CONFIG_KEYS holds an invalid Fernet key ({error})") from None
 
 
+def _opened(ciphertext: str, subject: str) -> str:
+    """The plaintext; `subject` starts the error if no configured key opens it ("config vars were")."""
+    try:
+        return _box().decrypt(ciphertext.encode()).decode()
+    except InvalidToken:
+        raise ConfigKeyError(f"{subject} encrypted with a key missing from PAAS_CONFIG_KEYS; restore that key") from None
+
+
 def encrypt(config: dict[str, str]) -> str:
-    return _box().encrypt(json.dumps(config, sort_keys=True).encode()).decode() if config else ""
+    return encrypt_secret(json.dumps(config, sort_keys=True)) if config else ""
 
 
 def decrypt(ciphertext: str) -> dict[str, str]:
-    if not ciphertext:
-        return {}
-    try:
-        return json.loads(_box().decrypt(ciphertext.encode()))
-    except InvalidToken:
-        raise ConfigKeyError(
-            "config vars were encrypted with a key missing from PAAS_CONFIG_KEYS; restore that key"
-        ) from None
+    return json.loads(_opened(ciphertext, "config vars were")) if ciphertext else {}
 
 
 def encrypt_secret(secret: str) -> str:
@@ -41,10 +42,7 @@ def encrypt_secret(secret: str) -> str:
 
 
 def decrypt_secret(ciphertext: str) -> str:
-    try:
-        return _box().decrypt(ciphertext.encode()).decode()
-    except InvalidToken:
-        raise ConfigKeyError("a secret was encrypted with a key missing from PAAS_CONFIG_KEYS; restore that key") from None
+    return _opened(ciphertext, "a secret was")
 
 
 def rotate(ciphertext: str) -> str:
