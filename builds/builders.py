@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 from applications.models import App, Builder
 from applications.procfile import ProcfileError, process_types_for
-from builds import buildpacks, docker_builder, pack
+from builds import base_images, buildpacks, docker_builder, pack
+from builds.build_cgroup import build_cgroup
 from builds.errors import BuildFailed
 from builds.narrator import Narrator
 from builds.source import SourceArchive
@@ -30,26 +31,35 @@ def _chosen(app: App, source: SourceArchive) -> Builder:
 
 
 def build(
-    *, app: App, source: SourceArchive, tag: str, build_args: dict[str, str], say: Callable[[str], None]
+    *, app: App, build_id: int, source: SourceArchive, tag: str, build_args: dict[str, str],
+    say: Callable[[str], None],
 ) -> dict[str, str]:
-    """Build the push into image `tag`; return the release's process types."""
+    """Build the push into image `tag`; return the release's process types. The build's steps run
+    on the app's own network (none at all for a static site), within the build limits."""
     declared = _procfile_types(source)
     builder = _chosen(app, source)
+    network = get_backend().app_network(app.pk)
     if builder == Builder.DOCKERFILE:
         if not source.has("Dockerfile"):
             raise BuildFailed("this app's builder is dockerfile, but the pushed commit has no Dockerfile at its root")
         say("-----> Building with the Dockerfile")
-        docker_builder.build_image(context=source.path, tag=tag, say=say, buildargs=build_args)
+        base_images.check_dockerfile(app, source.read("Dockerfile"), build_args)
+        with build_cgroup(build_id) as cgroup_parent:
+            docker_builder.build_image(
+                context=source.path, tag=tag, say=say, buildargs=build_args, network=network, cgroup_parent=cgroup_parent
+            )
         return declared or process_types_for(None)
     if builder == Builder.PACK:
-        pack.build(source=source, tag=tag, env=build_args, say=say)
+        pack.build(source=source, tag=tag, env=build_args, network=network, say=say)
         return declared or process_types_for(None)
-    return _buildpack_build(source=source, tag=tag, build_args=build_args, declared=declared, say=say)
+    return _buildpack_build(
+        source=source, build_id=build_id, tag=tag, build_args=build_args, declared=declared, network=network, say=say
+    )
 
 
 def _buildpack_build(
-    *, source: SourceArchive, tag: str, build_args: dict[str, str], declared: dict[str, str] | None,
-    say: Callable[[str], None],
+    *, source: SourceArchive, build_id: int, tag: str, build_args: dict[str, str], declared: dict[str, str] | None,
+    network: str, say: Callable[[str], None],
 ) -> dict[str, str]:
     buildpack = buildpacks.detect(source)
     if buildpack is None:
@@ -70,9 +80,11 @@ def _buildpack_build(
     say(f"-----> Using the base image {plan.base_image}")
     narrator = Narrator(plan.steps, say)
     try:
-        docker_builder.build_image(
-            context=source.path, tag=tag, say=narrator, dockerfile=buildpacks.DOCKERFILE, buildargs=build_args
-        )
+        with build_cgroup(build_id) as cgroup_parent:
+            docker_builder.build_image(
+                context=source.path, tag=tag, say=narrator, dockerfile=buildpacks.DOCKERFILE, buildargs=build_args,
+                network=network if buildpack.needs_network else "none", cgroup_parent=cgroup_parent,
+            )
     except BuildFailed as error:
         if not get_backend().image_exists(plan.base_image):
             raise BuildFailed(

@@ -54,6 +54,7 @@ def _json_list(items: list[str]) -> str:
 class Python:
     language = "Python"
     key = "python"
+    needs_network = True  # its package index
     start_hint = "add a Procfile saying how to start it, e.g. `web: python app.py`"
 
     def detect(self, source: SourceArchive) -> bool:
@@ -107,6 +108,7 @@ def _pyproject_dependencies(text: str) -> list[str]:
 class Node:
     language = "Node.js"
     key = "node"
+    needs_network = True  # its package registry
     start_hint = 'add a "start" script to package.json, a server.js, or a Procfile'
     LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json")
 
@@ -146,6 +148,7 @@ class Node:
 class Static:
     language = "Static HTML"
     key = "static"
+    needs_network = False
     start_hint = ""  # it always has one: the web server
 
     def detect(self, source: SourceArchive) -> bool:

@@ -21,14 +21,16 @@ from runtime.backend import BackendError, get_backend
 PASSED_ON = {"PATH", "HOME", "PACK_HOME", "TMPDIR", "XDG_CONFIG_HOME", "SSL_CERT_FILE", "SSL_CERT_DIR"}
 
 
-def pack_command(*, binary: str, tag: str, builder: str, path: Path, env_file: Path) -> list[str]:
+def pack_command(*, binary: str, tag: str, builder: str, path: Path, env_file: Path, network: str) -> list[str]:
     # The builder image is known to be present (checked first), and the run image it names comes
     # with it on a prepared host; "if-not-present" still lets a connected host fetch what it lacks.
+    # The lifecycle's containers join the app's network, as a Dockerfile build's steps do.
     return [
         binary, "build", tag,
         "--builder", builder,
         "--path", str(path),
         "--env-file", str(env_file),
+        "--network", network,
         "--pull-policy", "if-not-present",
         "--no-color",
     ]
@@ -75,7 +77,7 @@ def _env_file(directory: Path, env: dict[str, str]) -> Path:
     return path
 
 
-def build(*, source: SourceArchive, tag: str, env: dict[str, str], say: Callable[[str], None]) -> None:
+def build(*, source: SourceArchive, tag: str, env: dict[str, str], network: str, say: Callable[[str], None]) -> None:
     if (lacking := missing()) is not None:
         raise BuildFailed(lacking)
     with tempfile.TemporaryDirectory(prefix="paas-pack-") as scratch:
@@ -84,7 +86,7 @@ def build(*, source: SourceArchive, tag: str, env: dict[str, str], say: Callable
         source.extract_to(app_dir)
         command = pack_command(
             binary=settings.PAAS_PACK_BINARY, tag=tag, builder=settings.PAAS_PACK_BUILDER,
-            path=app_dir, env_file=_env_file(Path(scratch), env),
+            path=app_dir, env_file=_env_file(Path(scratch), env), network=network,
         )
         say(f"-----> Building with Cloud Native Buildpacks ({settings.PAAS_PACK_BUILDER})")
         process = subprocess.Popen(

@@ -41,7 +41,8 @@ def build_and_deploy(build_id: int) -> None:
         out.say(f"-----> Building {app.name} from {build.commit[:7]}")
         build.image = image_tag(app, build)
         process_types = builders.build(
-            app=app, source=SourceArchive(context), tag=build.image, build_args=build_args(app), say=out.say
+            app=app, build_id=build.pk, source=SourceArchive(context), tag=build.image, build_args=build_args(app),
+            say=out.say,
         )
     except BuildFailed as error:
         build.image = ""

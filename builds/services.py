@@ -18,7 +18,9 @@ def source_path(build_id: int) -> Path:
 
 
 def image_tag(app: App, build: Build) -> str:
-    return f"paas-{settings.PAAS_INSTANCE}/{app.name}:build-{build.pk}"
+    # By the app's id, not its name: a name is freed by a rename or a deletion and can be taken by
+    # another team, whose builds must not find this app's images under it.
+    return f"paas-{settings.PAAS_INSTANCE}/app-{app.pk}:build-{build.pk}"
 
 
 def build_job_id(build_id: int) -> str:

@@ -81,6 +81,7 @@ def process_spec(release: Release, row: Formation, index: int, env: dict[str, st
         command=shell_command(release.process_types.get(row.process_type, "")),
         memory_mb=row.memory_mb,
         cpus=row.cpus,
+        app_id=release.app_id,
     )
 
 
@@ -139,6 +140,7 @@ def _release_phase(backend: Backend, release: Release, env: dict[str, str], say:
         command=shell_command(command),
         memory_mb=settings.PAAS_DEFAULT_MEMORY_MB,
         cpus=settings.PAAS_DEFAULT_CPUS,
+        app_id=release.app_id,
     )
     code = backend.run_once(spec, timeout=settings.PAAS_RELEASE_PHASE_TIMEOUT, on_output=lambda line: say(f"  {line}"))
     if code != 0:

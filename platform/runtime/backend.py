@@ -23,6 +23,7 @@ class ProcessSpec:
     command: list[str] | None = None  # None: the image's own command
     memory_mb: int = 512
     cpus: float = 1.0
+    app_id: int = 0  # which app's network the process joins (the name changes with a rename, the id never)
 
     @property
     def label(self) -> str:
@@ -113,6 +114,15 @@ class Backend(ABC):
     @abstractmethod
     def remove(self, process: Process) -> None:
         """Remove at once (SIGKILL)."""
+
+    @abstractmethod
+    def app_network(self, app_id: int) -> str:
+        """The app's own network (made if absent), which its processes and its builds join and no
+        other app's can reach."""
+
+    @abstractmethod
+    def remove_app_network(self, app_id: int) -> None:
+        """Remove the app's network; its processes must be gone first."""
 
     @abstractmethod
     def host_address(self) -> str:

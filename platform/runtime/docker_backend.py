@@ -14,6 +14,7 @@ import requests
 import requests.exceptions
 from django.conf import settings
 
+from runtime import app_networks
 from runtime.backend import Backend, BackendError, Process, ProcessSpec, ProcessState, ProcessStats
 
 LABEL = "io.paas"
@@ -85,30 +86,41 @@ class DockerBackend(Backend):
             f"{LABEL}.process": spec.process_type,
             f"{LABEL}.index": str(spec.index),
         }
-        try:
-            # create, never containers.run: run pulls a missing image, and no registry is trusted here.
-            return self.client.containers.create(
-                spec.image,
-                command=spec.command,
-                name=name,
-                environment={**spec.env, "PORT": str(self.port)},
-                labels=labels,
-                mem_limit=f"{spec.memory_mb}m",
-                memswap_limit=f"{spec.memory_mb}m",  # no swap beyond the memory limit
-                nano_cpus=round(spec.cpus * 1e9),
-                pids_limit=settings.PAAS_PIDS_LIMIT,
-                security_opt=["no-new-privileges"],
-                cap_drop=["ALL"],
-                cap_add=CAPABILITIES,
-                # docker-init as PID 1 forwards SIGTERM; an app running as PID 1 without a handler
-                # would ignore it, and every stop would wait out the whole stop timeout.
-                init=True,
-                **options,
-            )
-        except docker.errors.ImageNotFound:
-            raise BackendError(f"image {spec.image} is not on this host") from None
-        except docker.errors.APIError as error:
-            raise BackendError(f"the engine could not create {spec.label}: {_explain(error)}") from None
+        if settings.PAAS_READ_ONLY_ROOT:
+            # Opt-in: an app that writes only to /tmp (and $HOME under it) runs with its image's
+            # files unchangeable, so a compromised process cannot plant anything that outlives it.
+            options.update(read_only=True, tmpfs={"/tmp": f"rw,nosuid,nodev,size={settings.PAAS_TMPFS_MB}m"})
+        for attempt in range(2):
+            try:
+                # create, never containers.run: run pulls a missing image, and no registry is trusted here.
+                return self.client.containers.create(
+                    spec.image,
+                    command=spec.command,
+                    name=name,
+                    environment={**spec.env, "PORT": str(self.port)},
+                    labels=labels,
+                    network=self.app_network(spec.app_id),
+                    mem_limit=f"{spec.memory_mb}m",
+                    memswap_limit=f"{spec.memory_mb}m",  # no swap beyond the memory limit
+                    nano_cpus=round(spec.cpus * 1e9),
+                    pids_limit=settings.PAAS_PIDS_LIMIT,
+                    security_opt=["no-new-privileges"],
+                    cap_drop=["ALL"],
+                    cap_add=CAPABILITIES,
+                    # docker-init as PID 1 forwards SIGTERM; an app running as PID 1 without a handler
+                    # would ignore it, and every stop would wait out the whole stop timeout.
+                    init=True,
+                    **options,
+                )
+            except docker.errors.ImageNotFound:
+                raise BackendError(f"image {spec.image} is not on this host") from None
+            except docker.errors.NotFound as error:
+                if attempt == 0 and "network" in _explain(error):
+                    app_networks.forget(spec.app_id)  # removed behind this process's back: make it again
+                    continue
+                raise BackendError(f"the engine could not create {spec.label}: {_explain(error)}") from None
+            except docker.errors.APIError as error:
+                raise BackendError(f"the engine could not create {spec.label}: {_explain(error)}") from None
 
     def start(self, spec: ProcessSpec) -> Process:
         # A port chosen here, not by the engine: Docker gives a restarted container a new random
@@ -173,9 +185,7 @@ class DockerBackend(Backend):
         bindings = configured or (network["Ports"] or {}).get(f"{self.port}/tcp") or []
         address = ("127.0.0.1", int(bindings[0]["HostPort"])) if bindings else None
         networks = network.get("Networks") or {}
-        ip = (networks.get("bridge") or {}).get("IPAddress") or next(
-            (n["IPAddress"] for n in networks.values() if n.get("IPAddress")), None
-        )
+        ip = next((n["IPAddress"] for n in networks.values() if n.get("IPAddress")), None)
         return Process(
             id=container.id,
             app=labels[f"{LABEL}.app"],
@@ -293,6 +303,12 @@ class DockerBackend(Backend):
         container = self._container(process)
         if container is not None:
             self._remove_quietly(container)
+
+    def app_network(self, app_id: int) -> str:
+        return app_networks.ensure(self.client, app_id)
+
+    def remove_app_network(self, app_id: int) -> None:
+        app_networks.remove(self.client, app_id)
 
     def host_address(self) -> str:
         try:

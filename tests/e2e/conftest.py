@@ -20,6 +20,8 @@ def instance(docker_engine, base_image, settings) -> str:
     yield settings.PAAS_INSTANCE
     for container in client.containers.list(all=True, filters={"label": f"io.paas.instance={settings.PAAS_INSTANCE}"}):
         container.remove(force=True, v=True)
+    for network in client.networks.list(filters={"label": f"io.paas.instance={settings.PAAS_INSTANCE}"}):
+        network.remove()
     prefix = f"paas-{settings.PAAS_INSTANCE}/"
     for image in client.images.list(name=f"{prefix}*"):
         # Only this test's tags: the image behind them also carries the shared base image's tag.

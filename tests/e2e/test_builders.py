@@ -15,7 +15,7 @@ def test_a_missing_buildpack_base_image_names_make_base_images_and_the_setting(t
     settings.PAAS_BASE_IMAGES = {**settings.PAAS_BASE_IMAGES, "static": "paas-test/not-on-this-host:404"}
 
     with pytest.raises(BuildFailed) as failure:
-        builders.build(app=App(name="shop"), source=source_archive(tmp_path, {"index.html": "hi"}),
+        builders.build(app=App(id=1, name="shop"), build_id=1, source=source_archive(tmp_path, {"index.html": "hi"}),
                        tag=f"paas-{instance}/shop:build-1", build_args={}, say=lambda line: None)
 
     message = str(failure.value)
@@ -29,7 +29,7 @@ def test_a_forced_buildpack_build_ignores_the_dockerfile_and_runs_the_static_sit
     tag = f"paas-{instance}/shop:build-2"
     said = []
 
-    types = builders.build(app=App(name="shop", builder=Builder.BUILDPACK), source=source, tag=tag,
+    types = builders.build(app=App(id=1, name="shop", builder=Builder.BUILDPACK), build_id=2, source=source, tag=tag,
                            build_args={}, say=said.append)
 
     assert types == {"web": "httpd -f -p $PORT -h /app"}

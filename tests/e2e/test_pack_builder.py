@@ -54,7 +54,8 @@ def test_pack_build_is_invoked_as_an_argument_list_and_its_output_streamed(sourc
     tag = f"paas-{instance}/shop:build-1"
     said = []
 
-    pack.build(source=source, tag=tag, env={"PIP_INDEX_URL": "https://user:secret@pypi.example/simple"}, say=said.append)
+    pack.build(source=source, tag=tag, env={"PIP_INDEX_URL": "https://user:secret@pypi.example/simple"}, network="none",
+               say=said.append)
 
     call = json.loads(stand_in_pack.read_text())
     assert call["argv"][:4] == ["build", tag, "--builder", BASE_IMAGE]
@@ -72,7 +73,8 @@ def test_a_failing_pack_build_fails_the_build_with_its_output_shown(source, stan
     said = []
 
     with pytest.raises(BuildFailed, match="pack build exited with status 1"):
-        pack.build(source=source, tag=f"paas-{instance}/shop:build-2", env={"STAND_IN_FAILS": "1"}, say=said.append)
+        pack.build(source=source, tag=f"paas-{instance}/shop:build-2", env={"STAND_IN_FAILS": "1"}, network="none",
+                   say=said.append)
 
     assert said[-1] == "ERROR: failed to build: exit status 1"
 
@@ -81,14 +83,14 @@ def test_a_missing_builder_image_is_named(source, stand_in_pack, settings, insta
     settings.PAAS_PACK_BUILDER = "heroku/builder:24"
 
     with pytest.raises(BuildFailed, match=r"the pack builder image 'heroku/builder:24' is not on the build host: docker pull it"):
-        pack.build(source=source, tag=f"paas-{instance}/shop:build-3", env={}, say=lambda line: None)
+        pack.build(source=source, tag=f"paas-{instance}/shop:build-3", env={}, network="none", say=lambda line: None)
 
 
 def test_a_missing_pack_cli_is_named(source, settings, instance):
     settings.PAAS_PACK_BINARY = "pack-not-installed-here"
 
     with pytest.raises(BuildFailed, match=r"needs the pack CLI \('pack-not-installed-here' is not on the build host's PATH\)"):
-        pack.build(source=source, tag=f"paas-{instance}/shop:build-4", env={}, say=lambda line: None)
+        pack.build(source=source, tag=f"paas-{instance}/shop:build-4", env={}, network="none", say=lambda line: None)
 
 
 @pytest.mark.parametrize("env, message", [
@@ -97,4 +99,4 @@ def test_a_missing_pack_cli_is_named(source, settings, instance):
 ])
 def test_build_values_the_env_file_cannot_carry_are_refused(source, stand_in_pack, instance, env, message):
     with pytest.raises(BuildFailed, match=message):
-        pack.build(source=source, tag=f"paas-{instance}/shop:build-5", env=env, say=lambda line: None)
+        pack.build(source=source, tag=f"paas-{instance}/shop:build-5", env=env, network="none", say=lambda line: None)
