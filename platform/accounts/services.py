@@ -22,8 +22,8 @@ MAX_DESCRIPTION = 200
 
 def token_issue(*, user: AbstractBaseUser, description: str = "") -> tuple[ApiToken, str]:
     """A new API token for the user: its record, and the token, which is never retrievable again."""
-    if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
-        raise UserError(f"a token's description is text of at most {MAX_DESCRIPTION} characters")
+    if not isinstance(description, str) or len(description) > MAX_DESCRIPTION or "\x00" in description:
+        raise UserError(f"a token's description is text of at most {MAX_DESCRIPTION} characters, with no NUL")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     return ApiToken.objects.create(user=user, digest=token_digest(token), description=description), token
 

@@ -21,7 +21,7 @@ def _role(value) -> Role:
 
 
 def _user(username) -> AbstractBaseUser:
-    if not isinstance(username, str) or not username:
+    if not isinstance(username, str) or not username or "\x00" in username:
         raise UserError('"user" must be a user name')
     user = get_user_model().objects.filter(username=username).first()
     if user is None:

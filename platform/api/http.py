@@ -3,6 +3,8 @@ import functools
 import json
 import logging
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -18,17 +20,73 @@ def error(status: int, message: str, **extra) -> JsonResponse:
     return JsonResponse({"error": message, **extra}, status=status)
 
 
+class TooLarge(UserError):
+    status = 413
+
+
+# No body of this API nests more than three levels; the cap keeps a hostile one from costing
+# a deep walk (json.loads itself gives up, with a RecursionError, near 1,000 levels).
+MAX_DEPTH = 32
+
+
 def json_body(request: HttpRequest, kind: type = dict):
-    """The request's JSON body, which must be a `kind` (an object, or a list)."""
-    if not request.body:
+    """The request's JSON body, which must be a `kind` (an object, or a list) whose every text
+    the database and the engine can take."""
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        raise TooLarge(f"the request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes") from None
+    if not raw:
         return kind()
     try:
-        body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+        body = json.loads(raw)
+    except UnicodeDecodeError:
+        raise UserError("the request body is not UTF-8 text") from None
+    except ValueError:
         raise UserError("the request body is not valid JSON") from None
+    except RecursionError:
+        raise UserError(f"the request body nests deeper than {MAX_DEPTH} levels") from None
+    _check_text(body)
     if not isinstance(body, kind):
         raise UserError(f"the request body must be a JSON {'object' if kind is dict else 'list'}")
     return body
+
+
+def _check_text(body) -> None:
+    """Refuse text that no field may hold, naming where it is: JSON's \\ud800 escapes decode to
+    lone surrogates, which cannot be encoded (the database write fails), and a NUL cannot pass
+    into an environment variable or a PostgreSQL text column. Iterative: depth is what a
+    hostile body has plenty of."""
+    pending = [(body, "", 1)]
+    while pending:
+        value, where, depth = pending.pop()
+        if isinstance(value, str):
+            _check_string(value, f'"{where}"' if where else "the request body")
+            continue
+        if isinstance(value, (dict, list)) and depth > MAX_DEPTH:
+            raise UserError(f"the request body nests deeper than {MAX_DEPTH} levels")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                inner = f"{where}.{_shown(key)}" if where else _shown(key)
+                _check_string(key, f'the field name "{inner}"')
+                pending.append((item, inner, depth + 1))
+        elif isinstance(value, list):
+            pending.extend((item, f"{where}[{index}]", depth + 1) for index, item in enumerate(value))
+
+
+def _shown(text: str) -> str:
+    """`text` as a message can quote it, whatever it holds."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _check_string(text: str, where: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UserError(f"{where} holds text that is not valid Unicode (a lone surrogate such as \\ud800); "
+                        f"send UTF-8 text") from None
+    if "\x00" in text:
+        raise UserError(f"{where} holds a NUL character (\\u0000), which no text here may hold")
 
 
 def endpoint(*methods: str):

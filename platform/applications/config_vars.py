@@ -1,6 +1,7 @@
 """Config vars, Heroku's way: a PATCH sets and (with null) unsets, and each change is a release."""
 import re
 
+from django.conf import settings
 from django.db import transaction
 
 from activity.services import activity_record
@@ -14,6 +15,7 @@ from paas.errors import UserError
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,199}")
 # Set by the platform for every process; an app cannot override them.
 RESERVED = {"PORT"}
+# One environment string may not pass 128 KiB at exec (MAX_ARG_STRLEN), whatever the total cap.
 MAX_VALUE_BYTES = 32 * 1024
 
 
@@ -31,9 +33,26 @@ def _validated(changes: dict) -> dict[str, str | None]:
             raise UserError(f"{name} is set by the platform and cannot be changed")
         if value is not None and not isinstance(value, str):
             raise UserError(f"the value of {name} must be a string (or null to unset it)")
+        if value is not None and "\x00" in value:
+            raise UserError(f"the value of {name} holds a NUL character (\\u0000), which an environment variable cannot hold")
         if value is not None and len(value.encode()) > MAX_VALUE_BYTES:
             raise UserError(f"the value of {name} is longer than {MAX_VALUE_BYTES // 1024} KiB")
     return changes
+
+
+def _size(config: dict[str, str]) -> int:
+    """The bytes the config vars take in a process's environment, names and values."""
+    return sum(len(name.encode()) + len(value.encode()) for name, value in config.items())
+
+
+def _check_size(before: dict[str, str], after: dict[str, str]) -> None:
+    """Every process gets the whole config in its environment, and the kernel refuses to start
+    one whose environment is too large ("argument list too long"): cap the total, as Heroku
+    does. A change that makes an app over the cap smaller (the cap was lowered) still passes."""
+    limit, size = settings.PAAS_CONFIG_MAX_BYTES, _size(after)
+    if size > limit and size > _size(before):
+        raise UserError(f"the config vars would take {size} bytes (names and values), more than the {limit} "
+                        f"an app may have (PAAS_CONFIG_MAX_BYTES); unset some or make them shorter")
 
 
 def _description(before: dict[str, str], after: dict[str, str]) -> str:
@@ -57,6 +76,7 @@ def config_vars_update(*, app: App, user, changes: dict) -> tuple[dict[str, str]
         after = {name: value for name, value in {**before, **changes}.items() if value is not None}
         if after == before:
             return after, None
+        _check_size(before, after)
         locked.config_ciphertext = config_crypto.encrypt(after)
         locked.save(update_fields=["config_ciphertext"])
         base = release_base(app)

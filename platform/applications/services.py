@@ -1,4 +1,6 @@
 """Writes for apps and releases."""
+import re
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -140,6 +142,11 @@ def release_output_set(release: Release, lines: list[str]) -> None:
 
 
 CHECK_LIMITS = {"wait": (0, 600), "timeout": (0.1, 120), "attempts": (1, 1000), "interval": (0.05, 60)}
+# What the request line of the check can carry as it is: printable ASCII but space, and "%"
+# only as percent-encoding (the way to ask for any other character).
+CHECK_PATH = re.compile(r"/(?:[!-$&-~]|%[0-9A-Fa-f]{2})*")
+CHECK_PATH_RULE = ('"path" must be a URL path: "/" then printable ASCII with no spaces, anything else '
+                   'percent-encoded (e.g. "/health", "/caf%C3%A9?full=1"); or "" for a TCP check')
 
 
 def app_checks_update(*, app: App, user, checks) -> App:
@@ -153,8 +160,8 @@ def app_checks_update(*, app: App, user, checks) -> App:
         if value is None:
             merged.pop(name, None)
         elif name == "path":
-            if not isinstance(value, str) or (value and (not value.startswith("/") or any(c.isspace() for c in value))):
-                raise UserError('"path" must be a URL path such as "/health", or "" for a TCP check')
+            if not isinstance(value, str) or (value and not CHECK_PATH.fullmatch(value)):
+                raise UserError(CHECK_PATH_RULE)
             merged[name] = value
         else:
             low, high = CHECK_LIMITS[name]

@@ -9,6 +9,7 @@ requests a message swapped into the page's #flash area, else a page of its own.
 """
 import functools
 from collections.abc import Callable
+from urllib.parse import unquote_to_bytes
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -52,6 +53,20 @@ def problem(request: HttpRequest, status: int, message: str) -> HttpResponse:
     return render(request, "dashboard/problem.html", {"message": message, "status": status}, status=status)
 
 
+def _check_form_text(request: HttpRequest) -> None:
+    """Refuse a posted form with a field whose bytes are not UTF-8. Django decodes form fields
+    leniently (U+FFFD for each bad byte), which would store text the user never typed."""
+    if request.method != "POST" or request.content_type != "application/x-www-form-urlencoded":
+        return
+    for pair in request.body.split(b"&"):
+        name, _, value = (unquote_to_bytes(part.replace(b"+", b" ")) for part in pair.partition(b"="))
+        try:
+            name.decode("utf-8"), value.decode("utf-8")
+        except UnicodeDecodeError:
+            shown = name.decode("utf-8", "replace")
+            raise UserError(f'the field "{shown}" holds text that is not valid Unicode (UTF-8)') from None
+
+
 def _guarded(view: Callable, methods: tuple[str, ...], action: Action | None, resolve) -> Callable:
     @login_required
     @functools.wraps(view)
@@ -59,7 +74,9 @@ def _guarded(view: Callable, methods: tuple[str, ...], action: Action | None, re
         if request.method not in methods:
             return HttpResponseNotAllowed(methods)
         try:
-            return view(request, *resolve(request, args, kwargs))
+            resolved = resolve(request, args, kwargs)
+            _check_form_text(request)
+            return view(request, *resolved)
         except NotFound:
             raise Http404("No such page") from None
         except Denied as denied:

@@ -202,6 +202,9 @@ PAAS_CHECK_WAIT = _env_float("PAAS_CHECK_WAIT", 0)
 PAAS_CHECK_TIMEOUT = _env_float("PAAS_CHECK_TIMEOUT", 5)
 PAAS_CHECK_ATTEMPTS = _env_int("PAAS_CHECK_ATTEMPTS", 120)
 PAAS_CHECK_INTERVAL = _env_float("PAAS_CHECK_INTERVAL", 0.25)
+# The most an app's config vars (names and values, in bytes) may take: every process gets them
+# all in its environment, and the kernel refuses an environment that is too large. Heroku's cap.
+PAAS_CONFIG_MAX_BYTES = _env_int("PAAS_CONFIG_MAX_BYTES", 32768)
 # The hardened profile of app containers: limits per process type default to these.
 PAAS_DEFAULT_MEMORY_MB = _env_int("PAAS_DEFAULT_MEMORY_MB", 512)
 PAAS_DEFAULT_CPUS = _env_float("PAAS_DEFAULT_CPUS", 1.0)
