@@ -88,3 +88,14 @@ def member_remove(*, actor: AbstractBaseUser, team: Team, username: str) -> None
     _keeps_an_admin(membership, "remove them")
     membership.delete()
     activity_record(team_id=team.pk, verb="member", text=f"Removed {username} from the team", actor=actor)
+
+
+@transaction.atomic
+def member_leave(*, actor: AbstractBaseUser, team: Team) -> None:
+    """The actor leaves the team. An admin may add anyone without asking, so any member may
+    leave without asking; only the last admin must hand over first."""
+    username = actor.get_username()
+    membership = _membership(team, username)
+    _keeps_an_admin(membership, "leave")
+    membership.delete()
+    activity_record(team_id=team.pk, verb="member", text=f"{username} left the team", actor=actor)

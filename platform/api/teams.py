@@ -38,6 +38,13 @@ def team_member(request: HttpRequest, team_name: str, username: str) -> HttpResp
     return JsonResponse(member_json(membership))
 
 
+@endpoint("POST")
+def team_leave(request: HttpRequest, team_name: str) -> HttpResponse:
+    """The caller leaves the team (any member; 409 for its last admin)."""
+    teams.member_leave(actor=request.user, team=team_for(request.user, team_name, Action.VIEW))
+    return HttpResponse(status=204)
+
+
 @endpoint("GET")
 def team_activity(request: HttpRequest, team_name: str) -> JsonResponse:
     team = team_for(request.user, team_name, Action.VIEW)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("teams", teams.team_list),
     path("teams/<str:team_name>/members", teams.team_members),
     path("teams/<str:team_name>/members/<str:username>", teams.team_member),
+    path("teams/<str:team_name>/leave", teams.team_leave),
     path("teams/<str:team_name>/activity", teams.team_activity),
     path("tokens", tokens.token_list),
     path("tokens/<int:token_id>", tokens.token_detail),

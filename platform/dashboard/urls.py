@@ -39,6 +39,7 @@ urlpatterns = [
     path(TEAM + "members/add", teams.member_add, name="team-member-add"),
     path(TEAM + "members/<str:username>/role", teams.member_role, name="team-member-role"),
     path(TEAM + "members/<str:username>/remove", teams.member_remove, name="team-member-remove"),
+    path(TEAM + "leave", teams.team_leave, name="team-leave"),
     path("tokens/", tokens.token_list, name="token-list"),
     path("tokens/new", tokens.token_new, name="token-new"),
     path("tokens/<int:token_id>/revoke", tokens.token_remove, name="token-revoke"),

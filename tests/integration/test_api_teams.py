@@ -97,3 +97,39 @@ def test_nobody_revokes_or_sees_another_users_token(client, members):
 def test_a_token_description_must_be_short_text(client, members):
     assert call(client, members, "viewer", "POST", "/tokens", {"description": "x" * 201}).status_code == 400
     assert call(client, members, "viewer", "POST", "/tokens", {"description": 5}).status_code == 400
+
+
+def test_a_member_leaves_a_team_they_were_added_to_and_it_is_in_the_activity_log(client, members):
+    assert call(client, members, "developer", "POST", "/teams/acme/leave").status_code == 204
+    assert not Membership.objects.filter(user__username="developer").exists()
+    assert call(client, members, "developer", "GET", "/teams/acme/members").status_code == 404  # an outsider now
+    entry = call(client, members, "viewer", "GET", "/teams/acme/activity").json()[0]
+    assert (entry["actor"], entry["verb"], entry["text"]) == ("developer", "member", "developer left the team")
+
+
+def test_the_last_admin_cannot_leave_until_there_is_another(client, members):
+    refused = call(client, members, "admin", "POST", "/teams/acme/leave")
+    assert refused.status_code == 409 and "last admin" in refused.json()["error"] and "before you leave" in refused.json()["error"]
+    assert Membership.objects.filter(user__username="admin").exists()
+    call(client, members, "admin", "PATCH", "/teams/acme/members/operator", {"role": "admin"})
+    assert call(client, members, "admin", "POST", "/teams/acme/leave").status_code == 204
+
+
+def test_an_outsider_cannot_leave_a_team_it_is_not_in(client, members):
+    assert call(client, members, "outsider", "POST", "/teams/acme/leave").status_code == 404
+
+
+def test_the_dashboards_leave_button_leaves_the_team_and_goes_to_the_team_list(client, members):
+    client.force_login(get_user_model().objects.get(username="viewer"))
+    page = client.get("/teams/acme/").content.decode()
+    assert 'action="/teams/acme/leave"' in page and "Leave team" in page
+    response = client.post("/teams/acme/leave", HTTP_HX_REQUEST="true")
+    assert response.status_code == 204 and response["HX-Redirect"] == "/teams/"
+    assert not Membership.objects.filter(user__username="viewer").exists()
+
+
+def test_the_dashboard_refuses_the_last_admins_leaving_with_a_message(client, members):
+    client.force_login(get_user_model().objects.get(username="admin"))
+    response = client.post("/teams/acme/leave", HTTP_HX_REQUEST="true")
+    assert response.status_code == 409 and "last admin" in response.content.decode()
+    assert Membership.objects.filter(user__username="admin").exists()

@@ -20,6 +20,7 @@ CONTROLS = [
     ("/apps/shop/", "/rename", "admin"),
     ("/teams/acme/", "/members/add", "admin"),
     ("/teams/acme/", "/remove", "admin"),
+    ("/teams/acme/", "/leave", "viewer"),
     ("/", "/apps/new", "admin"),
 ]
 

@@ -52,3 +52,9 @@ def member_role(request: HttpRequest, team, username: str) -> HttpResponse:
 def member_remove(request: HttpRequest, team, username: str) -> HttpResponse:
     teams.member_remove(actor=request.user, team=team, username=username)
     return render(request, "dashboard/partials/members.html", _members(request, team))
+
+
+@team_view(Action.VIEW, "POST")
+def team_leave(request: HttpRequest, team) -> HttpResponse:
+    teams.member_leave(actor=request.user, team=team)
+    return go(request, reverse("team-list"))
