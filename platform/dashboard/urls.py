@@ -1,14 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from dashboard.views import apps, config, observability, processes, releases, teams, tokens
+from dashboard.views import apps, config, login, observability, processes, releases, teams, tokens
 
 APP = "apps/<str:app_name>/"
 TEAM = "teams/<str:team_name>/"
 
 urlpatterns = [
     path("healthz", apps.healthz),
-    path("login/", auth_views.LoginView.as_view(template_name="dashboard/login.html"), name="login"),
+    path("login/", login.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", apps.app_list, name="app-list"),
     path("apps/new", apps.app_new, name="app-new"),
