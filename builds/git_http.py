@@ -54,7 +54,7 @@ def _authorize(request: HttpRequest, app_name: str, service: str):
         app = app_for(user, app_name, SERVICES[service])
     except Denied as denied:
         return _text(denied.status, f"{denied}.")
-    return app.name, user, repository_ensure(app.name)
+    return app.name, user, repository_ensure(app.pk)
 
 
 def _git_env(request: HttpRequest, **extra: str) -> dict[str, str]:

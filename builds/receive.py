@@ -28,7 +28,7 @@ REF_UPDATE_SECONDS = 60
 def _archive(app: App, commit: str, git_env: dict[str, str]) -> Callable[[Path], None]:
     # The pushed objects are still in git's quarantine: only the hook's variables make them readable.
     def write(path: Path) -> None:
-        repo = git.Repo(repository_path(app.name))
+        repo = git.Repo(repository_path(app.pk))
         with open(path, "wb") as out:
             repo.git.archive(commit, format="tar", output_stream=out, env=git_env)
 
@@ -50,7 +50,7 @@ def _job_gone(job_id: str) -> str | None:
 
 def _branch_head(app: App, ref: str) -> str:
     try:
-        return git.Repo(repository_path(app.name)).git.rev_parse("--verify", "--quiet", ref)
+        return git.Repo(repository_path(app.pk)).git.rev_parse("--verify", "--quiet", ref)
     except git.GitCommandError:
         return ZERO
 

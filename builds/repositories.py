@@ -1,5 +1,10 @@
-"""Bare git repositories, one per app, and the pre-receive hook every push runs."""
+"""Bare git repositories, one per app, and the pre-receive hook every push runs.
+
+A repository's directory is named by the app's id, never its name: a name changes hands (a
+rename frees it, a deletion too), an id never does, so an app created with a name another app
+had never sees that app's commits. `/git/APP.git` is resolved to the app row by name first."""
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -9,16 +14,20 @@ from django.conf import settings
 ROOT_DIR = Path(settings.ROOT_DIR)
 
 
-def repository_path(app_name: str) -> Path:
-    return Path(settings.PAAS_GIT_DIR) / f"{app_name}.git"
+def repository_path(app_id: int) -> Path:
+    return Path(settings.PAAS_GIT_DIR) / f"{app_id}.git"
 
 
-def repository_ensure(app_name: str) -> Path:
-    path = repository_path(app_name)
+def repository_ensure(app_id: int) -> Path:
+    path = repository_path(app_id)
     if not (path / "HEAD").exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         git.Repo.init(path, bare=True, initial_branch="main")
     return path
+
+
+def repository_discard(app_id: int) -> None:
+    shutil.rmtree(repository_path(app_id), ignore_errors=True)
 
 
 HOOKS = {"pre-receive": "builds.pre_receive"}

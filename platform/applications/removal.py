@@ -4,14 +4,13 @@ The engine and router are cleaned first, under the app's rollout lock (so no rol
 reconciler pass acts on it meanwhile): if that fails the app is still there to delete again,
 rather than leaving containers no record knows of. The team's activity log keeps a line."""
 import logging
-import shutil
 
 from django.db import transaction
 
 from activity.services import activity_record
 from applications.models import App
 from applications.rollout import app_rollout_lock
-from builds.repositories import repository_path
+from builds.repositories import repository_discard
 from observability import logstream
 from router import routing
 from runtime.backend import get_backend
@@ -29,7 +28,7 @@ def app_delete(*, app: App, user) -> None:
         for image in sorted(filter(None, images)):
             if not backend.remove_image(image):
                 log.warning("image %s of deleted app %s is still in use; left in place", image, app.name)
-        shutil.rmtree(repository_path(app.name), ignore_errors=True)
+        repository_discard(app.pk)
         logstream.discard(app.pk)
         with transaction.atomic():
             activity_record(team_id=app.team_id, app_name=app.name, actor=user, verb="app", text=f"Deleted app {app.name}")

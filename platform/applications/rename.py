@@ -4,19 +4,23 @@ Containers carry their app's name, so the live release is started again under th
 beside the old processes, blue/green: web processes must pass the health check before the
 router sends the new host name to them. Then the old host name stops being served; the old
 processes belong to no app now, and the reconciler stops them a drain window later. Releases,
-builds, config, logs, metrics and activity stay with the app (they are keyed by its id). If
-the new processes fail, the rename is undone and the app goes on as it was.
+builds, config, logs, metrics, activity and the git repository stay with the app (they are
+keyed by its id). If the new processes fail, the rename is undone and the app goes on as it was.
+
+Both names stay reserved (applications/names.py) for as long as the rename runs: the old one
+until nothing of the app answers to it (and then while its old processes stop), the new one so
+that nothing else takes it, and no reconciler pass acts on the app while its processes start.
 """
 from django.db import IntegrityError
 
 from activity.services import activity_record
 from applications import config_crypto
 from applications.models import App
+from applications.names import name_reserved
 from applications.rollout import RolloutFailed, app_rollout_lock, start_formation, web_addresses
 from applications.selectors import live_release
 from applications.services import app_name_checked
 from builds.receive import push_in_progress
-from builds.repositories import repository_path
 from observability import logstream
 from paas.errors import Conflict
 from router import routing
@@ -30,8 +34,8 @@ def app_rename(*, app: App, user, name) -> App:
     if push_in_progress(old):
         raise Conflict(f"a push to '{old}' is in progress; rename it when the push is done")
     backend = get_backend()
-    with app_rollout_lock(app):
-        try:  # the new name is taken first, so that nothing else can take it meanwhile
+    with app_rollout_lock(app), name_reserved(new, backend):
+        try:
             App.objects.filter(pk=app.pk).update(name=new)
         except IntegrityError:
             raise Conflict(f"app name '{new}' is already taken") from None
@@ -50,8 +54,6 @@ def app_rename(*, app: App, user, name) -> App:
             App.objects.filter(pk=app.pk).update(name=old)
             app.name = old
             raise Conflict(f"could not start the processes under the new name ({error}); the app is still {old}") from None
-        if repository_path(old).exists():
-            repository_path(old).rename(repository_path(new))
         activity_record(team_id=app.team_id, app=app, actor=user, verb="settings", text=f"Renamed the app from {old} to {new}")
     logstream.say(app.pk, "platform", f"Renamed from {old} to {new} by {user.get_username()}")
     return app

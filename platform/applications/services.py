@@ -12,9 +12,11 @@ from accounts.models import Team
 from activity.services import activity_record
 from applications import deploys
 from applications.models import App, Release, ReleaseStatus, app_name_validator
+from builds.repositories import repository_discard
 from observability import logstream
 from observability.events import platform_event
 from paas.errors import Conflict, UserError
+from runtime.backend import get_backend
 
 
 def _team_for_new_app(user: AbstractBaseUser, team_name: str | None) -> Team:
@@ -47,15 +49,20 @@ def app_create(*, user: AbstractBaseUser, name: str, team_name: str | None = Non
     name = app_name_checked(name)
     team = _team_for_new_app(user, team_name)
     check(user, Action.MANAGE, team_id=team.pk, what=f"team '{team.name}'")
-    try:
-        with transaction.atomic():
-            app = App.objects.create(name=name, team=team, created_by=user)
-            activity_record(team_id=team.pk, app=app, actor=user, verb="app", text=f"Created app {name}")
-            # A fresh database on the same Redis reuses ids: the new app starts with an empty log.
-            transaction.on_commit(lambda: logstream.discard(app.pk))
-            return app
-    except IntegrityError:
-        raise Conflict(f"app name '{name}' is already taken") from None
+    from applications.names import name_reserved  # it needs applications.rollout, which imports this module
+
+    with name_reserved(name, get_backend()):
+        try:
+            with transaction.atomic():
+                app = App.objects.create(name=name, team=team, created_by=user)
+                activity_record(team_id=team.pk, app=app, actor=user, verb="app", text=f"Created app {name}")
+                # A fresh database on the same Redis (or var/) reuses ids: the new app starts
+                # with an empty log and no repository.
+                transaction.on_commit(lambda: logstream.discard(app.pk))
+                transaction.on_commit(lambda: repository_discard(app.pk))
+                return app
+        except IntegrityError:
+            raise Conflict(f"app name '{name}' is already taken") from None
 
 
 def release_create(

@@ -1,6 +1,7 @@
 """Operating a deployed app on the real engine and router: maintenance mode, a restart under
 load that drops nothing, and deleting an app (after which its name can be used again)."""
 import time
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,13 @@ def deployed(platform, tmp_path, text: str, name: str | None = None) -> str:
         status, body = platform.api("POST", "/api/apps", {"name": name, "team": "default"})
         assert status == 201, body
     return deploy_site(platform, tmp_path / f"src-{time.monotonic_ns()}", text, app=name)
+
+
+def repository_of(platform, app: str) -> Path:
+    """The app's bare repository: var/git/ID.git, by the app's id, which the API does not show."""
+    result = platform.manage("shell", "-c", f"from applications.models import App; print(App.objects.get(name={app!r}).pk)")
+    assert result.returncode == 0, result.stderr
+    return platform.var_dir / "git" / f"{result.stdout.split()[-1]}.git"
 
 
 def test_maintenance_mode_answers_503_and_switching_it_off_serves_again(platform, tmp_path):
@@ -51,7 +59,7 @@ def test_a_restart_replaces_the_web_process_and_drops_no_request(platform, tmp_p
 
 def test_a_deleted_app_leaves_nothing_behind_and_its_name_can_be_used_again(platform, tmp_path):
     app = deployed(platform, tmp_path, "doomed\n")
-    repository = platform.var_dir / "git" / f"{app}.git"
+    repository = repository_of(platform, app)
     assert repository.exists()
 
     status, _ = platform.api("DELETE", f"/api/apps/{app}")
