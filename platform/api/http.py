@@ -75,8 +75,9 @@ def _check_text(body) -> None:
 
 
 def _shown(text: str) -> str:
-    """`text` as a message can quote it, whatever it holds."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    """`text` as a message can quote it, whatever it holds: control characters and quotes as
+    JSON escapes them, lone surrogates as \\udXXX."""
+    return json.dumps(text, ensure_ascii=False)[1:-1].encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _check_string(text: str, where: str) -> None:

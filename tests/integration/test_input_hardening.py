@@ -88,6 +88,11 @@ def test_a_nul_in_a_config_value_is_refused_by_the_service_for_every_caller(memb
         config_vars_update(app=shop, user=None, changes={"A\x00B": "x"})
 
 
+def test_a_nul_in_a_config_var_name_is_a_400_quoting_the_name_readably(client, members, shop):
+    error = refused(send(client, members, "PATCH", "/apps/shop/config-vars", json.dumps({"A\x00B": "x"}), who="developer"))
+    assert error.startswith('the field name "A\\u0000B" holds a NUL character')
+
+
 def test_a_nul_in_a_token_description_or_a_user_name_is_a_400(client, members):
     assert "NUL" in refused(send(client, members, "POST", "/tokens", json.dumps({"description": "ci\x00"})))
     assert "NUL" in refused(send(client, members, "POST", "/teams/acme/members", json.dumps({"user": "viewer\x00", "role": "viewer"})))
