@@ -1,4 +1,6 @@
 """The login form, with failed logins throttled (accounts.login_throttle)."""
+import math
+
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -19,7 +21,7 @@ class ThrottledLoginForm(AuthenticationForm):
         who = {"username": username, "address": self.request.META.get("REMOTE_ADDR") or "unknown"}
         self.retry_after = login_refused_for(**who)
         if self.retry_after:
-            minutes = -(-self.retry_after // 60)
+            minutes = math.ceil(self.retry_after / 60)
             raise ValidationError(
                 f"Too many failed logins for this user name or from this address: try again in "
                 f"{minutes} minute{'s' if minutes != 1 else ''}.", code="throttled")
