@@ -15,9 +15,10 @@ down:
 
 # Unit and integration tests use Django's test database and an instance name of their own (so
 # they never touch a running install's containers); end-to-end tests start their own platform
-# instance (own ports, var dir, Redis db and container label) beside any running one.
+# instance (own ports, var dir, Redis db and container label) beside any running one. Tests use
+# the install's Redis (db 15; the settings add its password), never an exported REDIS_URL.
 test: prereqs-for-tests venv base-images
-	PAAS_VAR_DIR=$(CURDIR)/var/test PAAS_INSTANCE=tests REDIS_URL=redis://127.0.0.1:6379/15 $(PYTHON) -m pytest $(PYTEST_ARGS)
+	env -u REDIS_URL PAAS_VAR_DIR=$(CURDIR)/var/test PAAS_INSTANCE=tests PAAS_REDIS_DB=15 $(PYTHON) -m pytest $(PYTEST_ARGS)
 
 bench: prereqs-for-tests venv base-images
 	$(PYTHON) bench/push_to_live.py

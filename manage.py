@@ -17,6 +17,10 @@ def main() -> None:
     # `kill -USR1 PID` writes every thread's stack to the process's stderr (its log under var/log/
     # for the platform's services): how to see where a stuck reconciler or shipper is.
     faulthandler.register(signal.SIGUSR1, all_threads=True)
+    # What the platform's processes create under var/ (the database, keys, tokens, repositories,
+    # logs), and what the git, nginx and SQLite they start create, is root's alone from the start:
+    # see controlplane/var_modes.py. The settings create var/ itself, so this comes first.
+    os.umask(0o077)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "paas.settings")
     from django.core.management import execute_from_command_line
 

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 
 from tests.support import (
     Platform, docker_available, ensure_base_image, nginx_available, redis_available, require, start_platform,
@@ -10,7 +11,8 @@ from tests.support import (
 
 @pytest.fixture(scope="session")
 def redis_server() -> None:
-    require("Redis", redis_available(), "start redis-server on 127.0.0.1:6379 (make test does)")
+    hint = "scripts/prereqs starts it on 127.0.0.1:6379 with the password in var/redis/password (make test does)"
+    require("Redis", redis_available(django_settings.REDIS_URL), hint)
 
 
 @pytest.fixture(scope="session")

@@ -42,12 +42,14 @@ def docker_available() -> bool:
     return subprocess.run(["docker", "info"], capture_output=True).returncode == 0 if shutil.which("docker") else False
 
 
-def redis_available(host: str = "127.0.0.1", port: int = 6379) -> bool:
+def redis_available(url: str) -> bool:
+    """Whether the Redis at `url` answers, authenticated as the URL says."""
+    import redis
+
     try:
-        with socket.create_connection((host, port), timeout=1) as conn:
-            conn.sendall(b"PING\r\n")
-            return conn.recv(7) == b"+PONG\r\n"
-    except OSError:
+        with redis.Redis.from_url(url, socket_timeout=1) as client:
+            return client.ping()
+    except redis.RedisError:
         return False
 
 
@@ -207,7 +209,8 @@ def start_platform(tmp: Path, **overrides: str) -> Platform:
         "PAAS_ROUTER_PORT": str(router_port),
         # Apps' stable endpoints: a port range apart from `make up`'s (40000) and other runs'.
         "PAAS_ROUTE_PORT_BASE": str(free_route_port_base()),
-        "REDIS_URL": "redis://127.0.0.1:6379/14",
+        # The install's Redis, with its password (settings), in a database of the e2e tests' own.
+        "PAAS_REDIS_DB": "14",
         "PAAS_DRAIN_SECONDS": "1",
         "PAAS_STOP_TIMEOUT": "2",
         "PAAS_CHECK_TIMEOUT": "2",
@@ -219,6 +222,7 @@ def start_platform(tmp: Path, **overrides: str) -> Platform:
         **overrides,
     }
     env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
     platform = Platform(env, tmp / "var", f"http://127.0.0.1:{web_port}", router_port, "", instance)
     for args in (("migrate", "--noinput", "-v0"), ("platform_up",)):
         result = platform.manage(*args)

@@ -8,6 +8,7 @@ import json
 import os
 import secrets as _secrets
 from pathlib import Path
+from urllib.parse import quote
 
 import dj_database_url
 
@@ -161,7 +162,19 @@ LOGOUT_REDIRECT_URL = "/login/"
 PAAS_LOGIN_MAX_FAILURES = _env_int("PAAS_LOGIN_MAX_FAILURES", 5)
 PAAS_LOGIN_LOCKOUT_SECONDS = _env_int("PAAS_LOGIN_LOCKOUT_SECONDS", 900)
 
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+def _redis_url() -> str:
+    """REDIS_URL if set (an operator's own Redis); else the install's, which scripts/redis starts on
+    127.0.0.1:6379 requiring the password it generated into var/redis/password (of the checkout,
+    like base-images.json: one Redis per machine, whatever PAAS_VAR_DIR says)."""
+    if os.environ.get("REDIS_URL"):
+        return os.environ["REDIS_URL"]
+    password_file = ROOT_DIR / "var" / "redis" / "password"
+    auth = f":{quote(password_file.read_text().strip(), safe='')}@" if password_file.exists() else ""
+    return f"redis://{auth}127.0.0.1:6379/{_env_int('PAAS_REDIS_DB', 0)}"
+
+
+REDIS_URL = _redis_url()
 PAAS_INSTANCE = os.environ.get("PAAS_INSTANCE", "default")
 # Named per instance: two installs (or a test run beside a real one) may share a Redis database,
 # and a worker must never take another instance's builds.

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from controlplane import var_modes
 from controlplane.bootstrap import ADMIN, bootstrap
 from controlplane.processes import StartFailed, start_all
 from router.routing import RouterError
@@ -11,6 +12,7 @@ class Command(BaseCommand):
     help = "Start the web server, build workers and router (idempotent) and print how to use them."
 
     def handle(self, *args, **options):
+        var_modes.restrict()
         files = bootstrap()
         try:
             start_all(self.stdout.write)
