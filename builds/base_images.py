@@ -71,8 +71,9 @@ def check_image(app: App, reference: str, line: int) -> _Checked:
     refused = BuildFailed(f"Dockerfile line {line}: the image {reference} is not one this build may use: {_allowed_text()}")
     if image is None:
         # Absent: the engine would pull it, from whatever host the reference names (the host's own
-        # loopback included), so only from the registries the install trusts.
-        if _registry(reference) in settings.PAAS_BUILD_REGISTRIES:
+        # loopback included), so only from the registries the install trusts; never a name in the
+        # platform's own namespace, whose refusal must read the same whether the image exists or not.
+        if _registry(reference) in settings.PAAS_BUILD_REGISTRIES and not _platform_image({reference}):
             return _Checked(reference, [])
         raise refused
     names = set(image.tags) | set(image.digests)

@@ -219,6 +219,8 @@ def start_platform(tmp: Path, **overrides: str) -> Platform:
         "PAAS_RECONCILE_INTERVAL": "0.5",
         # A short backlog, so the slow-viewer test overflows it with a modest burst of lines.
         "PAAS_VIEWER_BACKLOG": "16",
+        # The tests' Dockerfiles start FROM the imported busybox image, an install's own base image.
+        "PAAS_BUILD_BASE_IMAGES": "paas-base/*,paas-test/*",
         **overrides,
     }
     env.pop("DATABASE_URL", None)
@@ -237,6 +239,9 @@ def stop_platform(platform: Platform) -> None:
     ids = subprocess.run(["docker", "ps", "-aq", "--filter", label], capture_output=True, text=True).stdout.split()
     if ids:
         subprocess.run(["docker", "rm", "-f", *ids], capture_output=True)
+    networks = subprocess.run(["docker", "network", "ls", "-q", "--filter", label], capture_output=True, text=True).stdout.split()
+    if networks:
+        subprocess.run(["docker", "network", "rm", *networks], capture_output=True)
     images = subprocess.run(
         ["docker", "images", "-q", "--filter", f"reference=paas-{platform.instance}/*"], capture_output=True, text=True
     ).stdout.split()
@@ -372,27 +377,43 @@ def source_archive(directory: Path, files: dict[str, str]):
 
 
 class PackageIndex:
-    """A private Python package index (PEP 503 pages and one wheel, `greeting`) served by busybox
-    httpd in a container on the engine's bridge, where build steps reach it at `url`."""
+    """A private Python package index (PEP 503 pages and one wheel, `greeting`) on a test host of
+    its own: busybox httpd in a network namespace joined to this host by a veth pair, as an index
+    on another machine would be. Build steps reach it through the host's routing (their own
+    network has no route to containers of other networks, nor to the host itself)."""
 
     WORDS = "hello from the private index"
 
     def __init__(self, instance: str) -> None:
         self.instance = instance
+        self.namespace = f"paas-idx-{uuid.uuid4().hex[:8]}"
+        self.host_side = f"vi{self.namespace[-8:]}"
+        subnet = random.randrange(1, 250)  # 10.199.N.0/30: outside PAAS_NETWORK_POOL's default
+        self.gateway, self.address = f"10.199.{subnet}.1", f"10.199.{subnet}.2"
+        self.url = f"http://{self.address}:8000/simple/"
 
     def __enter__(self) -> "PackageIndex":
-        import docker
-
+        self.root = Path(tempfile.mkdtemp(prefix="paas-index-"))
         wheel_name, wheel = _wheel("greeting", "1.0", f'WORDS = "{self.WORDS}"\n')
-        page = f'<html><body><a href="/{wheel_name}">{wheel_name}</a></body></html>\n'.encode()
-        self.container = docker.from_env().containers.create(
-            ensure_base_image(), ["httpd", "-f", "-p", "8000", "-h", "/www"], labels={"io.paas.instance": self.instance}
+        (self.root / "simple" / "greeting").mkdir(parents=True)
+        (self.root / "simple" / "greeting" / "index.html").write_text(
+            f'<html><body><a href="/{wheel_name}">{wheel_name}</a></body></html>\n'
         )
-        self.container.put_archive("/", tar_bytes({"www/simple/greeting/index.html": page, f"www/{wheel_name}": wheel}))
-        self.container.start()
-        self.container.reload()
-        self.address = self.container.attrs["NetworkSettings"]["IPAddress"]
-        self.url = f"http://{self.address}:8000/simple/"
+        (self.root / wheel_name).write_bytes(wheel)
+        inside = f"vn{self.namespace[-8:]}"
+        for command in (
+            ["ip", "netns", "add", self.namespace],
+            ["ip", "link", "add", self.host_side, "type", "veth", "peer", "name", inside, "netns", self.namespace],
+            ["ip", "addr", "add", f"{self.gateway}/30", "dev", self.host_side],
+            ["ip", "link", "set", self.host_side, "up"],
+            ["ip", "-n", self.namespace, "addr", "add", f"{self.address}/30", "dev", inside],
+            ["ip", "-n", self.namespace, "link", "set", inside, "up"],
+            ["ip", "-n", self.namespace, "link", "set", "lo", "up"],
+        ):
+            subprocess.run(command, check=True, capture_output=True)
+        self.server = subprocess.Popen(
+            ["ip", "netns", "exec", self.namespace, "busybox", "httpd", "-f", "-p", f"{self.address}:8000", "-h", str(self.root)]
+        )
         return self
 
     def build_config(self) -> dict[str, str]:
@@ -400,10 +421,14 @@ class PackageIndex:
         return {"PIP_INDEX_URL": self.url, "PIP_TRUSTED_HOST": self.address}
 
     def stop(self) -> None:
-        self.container.stop(timeout=1)
+        self.server.terminate()
+        self.server.wait(timeout=10)
 
     def __exit__(self, *exc) -> None:
-        self.container.remove(force=True)
+        if self.server.poll() is None:
+            self.stop()
+        subprocess.run(["ip", "netns", "delete", self.namespace], capture_output=True)  # takes the veth pair along
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
 GREETING_APP = """\

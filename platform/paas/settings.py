@@ -242,6 +242,18 @@ PAAS_CONFIG_MAX_BYTES = _env_int("PAAS_CONFIG_MAX_BYTES", 32768)
 PAAS_DEFAULT_MEMORY_MB = _env_int("PAAS_DEFAULT_MEMORY_MB", 512)
 PAAS_DEFAULT_CPUS = _env_float("PAAS_DEFAULT_CPUS", 1.0)
 PAAS_PIDS_LIMIT = _env_int("PAAS_PIDS_LIMIT", 512)
+# Opt-in: app containers get a read-only root filesystem and a writable tmpfs on /tmp of this
+# size. Takes effect for containers started after the change (a deploy or a restart).
+PAAS_READ_ONLY_ROOT = os.environ.get("PAAS_READ_ONLY_ROOT", "") == "1"
+PAAS_TMPFS_MB = _env_int("PAAS_TMPFS_MB", 64)
+# Each app's processes, release phase and builds share a network of the app's own, a /24 taken
+# from this pool (runtime/app_networks.py); other apps' containers and the host are out of reach.
+PAAS_NETWORK_POOL = os.environ.get("PAAS_NETWORK_POOL", "10.200.0.0/13")
+# Builds: each step's container gets these limits (builds/docker_builder.py), and the whole
+# build is stopped after PAAS_BUILD_TIMEOUT.
+PAAS_BUILD_MEMORY_MB = _env_int("PAAS_BUILD_MEMORY_MB", 2048)
+PAAS_BUILD_CPUS = _env_float("PAAS_BUILD_CPUS", 1.0)
+PAAS_BUILD_PIDS_LIMIT = _env_int("PAAS_BUILD_PIDS_LIMIT", 1024)
 # A release phase command (Procfile `release:`) is killed and fails the release after this long.
 PAAS_RELEASE_PHASE_TIMEOUT = _env_int("PAAS_RELEASE_PHASE_TIMEOUT", 900)
 # Images of the last K releases stay on the host so any of them can be rolled back to.
@@ -276,6 +288,11 @@ def _base_images() -> dict[str, str]:
 
 
 PAAS_BASE_IMAGES = _base_images()
+# What else a Dockerfile may start FROM or COPY --from (builds/base_images.py): images on this host
+# matching these names (`*` as in shell patterns, e.g. "paas-base/*"), and absent images from these
+# registries, which the engine pulls. The buildpacks' base images are always allowed.
+PAAS_BUILD_BASE_IMAGES = [p.strip() for p in os.environ.get("PAAS_BUILD_BASE_IMAGES", "paas-base/*").split(",") if p.strip()]
+PAAS_BUILD_REGISTRIES = [r.strip() for r in os.environ.get("PAAS_BUILD_REGISTRIES", "docker.io").split(",") if r.strip()]
 # Cloud Native Buildpacks, for apps whose builder is `pack`: the CLI and the builder image it uses.
 PAAS_PACK_BINARY = os.environ.get("PAAS_PACK_BINARY", "pack")
 PAAS_PACK_BUILDER = os.environ.get("PAAS_PACK_BUILDER", "heroku/builder:24")
