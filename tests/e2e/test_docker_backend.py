@@ -154,3 +154,18 @@ def test_remove_image_keeps_an_image_in_use_and_removes_an_unused_tag(backend, b
         backend.client.images.get(f"{repository}:unused")
     assert backend.remove_image(f"{repository}:unused") is False  # absent: no error
     backend.client.images.get(base_image)  # the shared image itself stays
+
+
+def test_a_read_only_root_is_opt_in_and_leaves_tmp_writable(backend, base_image, settings):
+    default = backend.start(_spec(base_image, process_type="worker", command=["sleep", "60"]))
+    assert backend.client.containers.get(default.id).exec_run(["touch", "/written"]).exit_code == 0
+
+    settings.PAAS_READ_ONLY_ROOT = True
+    process = backend.start(_spec(base_image, process_type="worker", command=["sleep", "60"]))
+
+    container = backend.client.containers.get(process.id)
+    assert container.attrs["HostConfig"]["ReadonlyRootfs"] is True
+    denied = container.exec_run(["touch", "/written"])
+    assert denied.exit_code != 0 and b"Read-only file system" in denied.output
+    assert container.exec_run(["touch", "/tmp/written"]).exit_code == 0
+    assert container.exec_run(["sh", "-c", "mount | grep ' /tmp '"]).output.count(b"nosuid") == 1
