@@ -73,7 +73,8 @@ def check_image(app: App, reference: str, line: int) -> _Checked:
         # Absent: the engine would pull it, from whatever host the reference names (the host's own
         # loopback included), so only from the registries the install trusts; never a name in the
         # platform's own namespace, whose refusal must read the same whether the image exists or not.
-        if _registry(reference) in settings.PAAS_BUILD_REGISTRIES and not _platform_image({reference}):
+        trusted = _registry(reference) in settings.PAAS_BUILD_REGISTRIES and not _platform_image({reference})
+        if trusted or _is_base(reference):
             return _Checked(reference, [])
         raise refused
     names = set(image.tags) | set(image.digests)
