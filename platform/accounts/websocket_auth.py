@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 
 from accounts.authentication import token_from_header
-from accounts.services import user_for_token
+from accounts.services import token_digest, user_for_token
 
 
 def _header(scope, name: bytes) -> str | None:
@@ -35,8 +35,8 @@ def origin_allowed(scope, *, has_token: bool) -> bool:
 
 
 class WebsocketAuthMiddleware(BaseMiddleware):
-    """Sets scope["user"] (AnonymousUser when nothing valid was sent); refuses the handshake
-    from a foreign origin before anything else happens."""
+    """Sets scope["user"] (AnonymousUser when nothing valid was sent) and scope["token_digest"]
+    (None for a session); refuses the handshake from a foreign origin before anything else happens."""
 
     async def __call__(self, scope, receive, send):
         token = token_from_header(_header(scope, b"authorization") or "")
@@ -47,7 +47,8 @@ class WebsocketAuthMiddleware(BaseMiddleware):
             user = await database_sync_to_async(user_for_token)(token)
         else:
             user = await get_user(scope)
-        scope = dict(scope, user=user or AnonymousUser())
+        # Which token it was, for streams that check while open that it has not been revoked.
+        scope = dict(scope, user=user or AnonymousUser(), token_digest=token_digest(token) if token else None)
         return await super().__call__(scope, receive, send)
 
 

@@ -1,7 +1,9 @@
 """Websockets for an app's live logs and metrics.
 
 Consumers only relay what the channel layer brings (observability.relay, the metrics sampler)
-and read the recent history once on connect, off the event loop; they never call Docker.
+and read the recent history once on connect, off the event loop; they never call Docker. While
+open, each asks again every few seconds whether its user may still view the app
+(observability.access) and closes with 4403 or 4404 once not.
 """
 import asyncio
 import json
@@ -12,9 +14,8 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from observability import logstream, publisher
+from observability import access, logstream, publisher
 from observability.metrics_store import samples_since
-from observability.access import viewable_app
 from observability.viewer import Viewer
 
 DEFAULT_HISTORY = 100
@@ -24,33 +25,53 @@ REJOIN_SECONDS = 3600
 
 
 class _AppStreamConsumer(AsyncWebsocketConsumer):
-    """Authorise on connect, join the app's group, send the history, then relay."""
+    """Authorise on connect, join the app's group, send the history, then relay while the
+    user may still view the app."""
 
     group_for = staticmethod(publisher.log_group)
+    revoked = False
 
     async def connect(self) -> None:
-        app = await database_sync_to_async(viewable_app)(self.scope.get("user"), self.scope["url_route"]["kwargs"]["app"])
+        user = self.scope.get("user")
+        app = await database_sync_to_async(access.viewable_app)(user, self.scope["url_route"]["kwargs"]["app"])
         if isinstance(app, int):
             await self.accept()
             await self.close(code=app)
             return
+        token_digest = self.scope.get("token_digest")
+        session = None if token_digest else self.scope.get("session")
+        self.grant = access.StreamGrant(user.pk, app.pk, token_digest, session.session_key if session else None)
         self.group = self.group_for(app.pk)
         # Join before reading the history: nothing published after the read can be missed,
         # and what both bring is sent once (by sequence number).
         await self.channel_layer.group_add(self.group, self.channel_name)
-        self.rejoin = asyncio.create_task(self._rejoin_periodically())
+        self.watch = asyncio.create_task(self._watch())
         await self.accept()
         await self.send_history(app, parse_qs(self.scope.get("query_string", b"").decode()))
 
-    async def _rejoin_periodically(self) -> None:
+    async def _watch(self) -> None:
+        """Ask again whether the user may view the app; rejoin the group now and then."""
+        rejoin_at = time.monotonic() + REJOIN_SECONDS
         while True:
-            await asyncio.sleep(REJOIN_SECONDS)
-            await self.channel_layer.group_add(self.group, self.channel_name)
+            await asyncio.sleep(access.RECHECK_SECONDS)
+            code = await database_sync_to_async(access.access_revoked)(self.grant)
+            if code is not None:
+                self.revoked = True  # batches already queued for this socket are dropped
+                await self.channel_layer.group_discard(self.group, self.channel_name)
+                await self.close(code=code)
+                return
+            if time.monotonic() >= rejoin_at:
+                await self.channel_layer.group_add(self.group, self.channel_name)
+                rejoin_at = time.monotonic() + REJOIN_SECONDS
 
     async def disconnect(self, code) -> None:
         if hasattr(self, "group"):
-            self.rejoin.cancel()
+            self.watch.cancel()
             await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def relay(self, text: str) -> None:
+        if not self.revoked:
+            await self.send(text_data=text)
 
     async def send_history(self, app, query: dict[str, list[str]]) -> None:
         raise NotImplementedError
@@ -74,9 +95,9 @@ class LogConsumer(_AppStreamConsumer):
     async def log_batch(self, message: dict) -> None:
         missed, lines = self.viewer.take(message["first"], message["last"], message["lines"])
         if missed is not None:
-            await self.send(text_data=json.dumps({"type": "missed", "count": missed.count}))
+            await self.relay(json.dumps({"type": "missed", "count": missed.count}))
         if lines is not None:
-            await self.send(text_data=_frame("lines", lines))
+            await self.relay(_frame("lines", lines))
 
 
 def _frame(kind: str, lines_json: str) -> str:
@@ -92,4 +113,4 @@ class MetricsConsumer(_AppStreamConsumer):
         await self.send(text_data=json.dumps({"type": "history", "resolution": resolution, "samples": samples}))
 
     async def metrics_sample(self, message: dict) -> None:
-        await self.send(text_data=json.dumps({"type": "sample", "sample": message["sample"]}))
+        await self.relay(json.dumps({"type": "sample", "sample": message["sample"]}))

@@ -1,19 +1,24 @@
 """`GET /api/apps/{app}/log-stream?lines=100&tail=true`: the log stream as plain text, for
 terminals and scripts (Heroku's log sessions). With tail, the response stays open and streams
-live lines (chunked) until the client goes away."""
+live lines (chunked) until the client goes away, or until the user may no longer view the app
+or the token it was opened with is revoked (asked again every few seconds): then it ends."""
+import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 
 from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from accounts.authentication import user_from_token_header
+from accounts.authentication import token_from_header, user_from_token_header
+from accounts.services import token_digest
 from api.http import error
-from observability import logstream, publisher
-from observability.access import viewable_app
+from observability import access, logstream, publisher
 from observability.consumers import DEFAULT_HISTORY
+from observability.terminal_text import terminal_safe
 from observability.viewer import Viewer
 
 TRUE = {"1", "true", "yes", "on"}
@@ -21,7 +26,8 @@ FALSE = {"", "0", "false", "no", "off"}
 
 
 class LineFilter:
-    """Heroku's `--source` and `--dyno`: keep lines of one source and/or one process."""
+    """Heroku's `--source` and `--dyno`: keep lines of one source and/or one process, as text
+    that is safe to print on a terminal."""
 
     def __init__(self, source: str | None, process: str | None) -> None:
         self.source = source
@@ -29,7 +35,7 @@ class LineFilter:
 
     def text(self, entries: list[dict]) -> str:
         kept = [
-            logstream.Entry(**entry).as_text() + "\n"
+            logstream.Entry(**{**entry, "line": terminal_safe(entry["line"])}).as_text() + "\n"
             for entry in entries
             if (not self.source or entry["source"] == self.source) and (not self.process or entry["process"] == self.process)
         ]
@@ -40,17 +46,34 @@ def _missed_line(count: int) -> str:
     return f"{logstream.now_iso()} platform: Error L10 (output buffer overflow): {count} lines skipped because this stream fell behind\n"
 
 
-async def _follow(app_id: int, lines: int, line_filter: LineFilter) -> AsyncIterator[str]:
+def _ended_line() -> str:
+    return f"{logstream.now_iso()} platform: This log stream has ended: you may no longer view this app\n"
+
+
+async def _follow(grant: access.StreamGrant, lines: int, line_filter: LineFilter) -> AsyncIterator[str]:
     layer = get_channel_layer()
     channel = await layer.new_channel()
-    group = publisher.log_group(app_id)
+    group = publisher.log_group(grant.app_id)
     await layer.group_add(group, channel)
+    # One receive at a time, kept across the waits for the next access check: cancelling a
+    # receive can lose the message it was taking.
+    receiving = None
     try:
-        entries, latest = await sync_to_async(logstream.recent)(app_id, lines)
+        entries, latest = await sync_to_async(logstream.recent)(grant.app_id, lines)
         viewer = Viewer(latest)
         yield line_filter.text([entry.as_json() for entry in entries])
+        recheck_at = time.monotonic() + access.RECHECK_SECONDS
         while True:
-            message = await layer.receive(channel)
+            receiving = receiving or asyncio.ensure_future(layer.receive(channel))
+            await asyncio.wait({receiving}, timeout=max(0.0, recheck_at - time.monotonic()))
+            if time.monotonic() >= recheck_at:
+                if await database_sync_to_async(access.access_revoked)(grant) is not None:
+                    yield _ended_line()
+                    return
+                recheck_at = time.monotonic() + access.RECHECK_SECONDS
+            if not receiving.done():
+                continue
+            message, receiving = receiving.result(), None
             if message.get("type") != "log.batch":
                 continue
             missed, fresh = viewer.take(message["first"], message["last"], message["lines"])
@@ -61,6 +84,8 @@ async def _follow(app_id: int, lines: int, line_filter: LineFilter) -> AsyncIter
                 if text:
                     yield text
     finally:
+        if receiving is not None:
+            receiving.cancel()
         await layer.group_discard(group, channel)
 
 
@@ -69,7 +94,7 @@ async def log_stream(request: HttpRequest, app_name: str) -> HttpResponse:
     if request.method != "GET":
         return error(405, f"{request.method} is not allowed here; use GET")
     user = await sync_to_async(user_from_token_header)(request)
-    app = await sync_to_async(viewable_app)(user, app_name)
+    app = await sync_to_async(access.viewable_app)(user, app_name)
     if app == 4401:
         response = error(401, "authentication required: send Authorization: Bearer <API token>")
         response["WWW-Authenticate"] = 'Bearer realm="paas"'
@@ -90,7 +115,8 @@ async def log_stream(request: HttpRequest, app_name: str) -> HttpResponse:
     if tail in FALSE:
         entries, _ = await sync_to_async(logstream.recent)(app.pk, lines)
         return HttpResponse(line_filter.text([e.as_json() for e in entries]), content_type="text/plain; charset=utf-8")
-    response = StreamingHttpResponse(_follow(app.pk, lines, line_filter), content_type="text/plain; charset=utf-8")
+    grant = access.StreamGrant(user.pk, app.pk, token_digest(token_from_header(request.headers.get("Authorization", ""))))
+    response = StreamingHttpResponse(_follow(grant, lines, line_filter), content_type="text/plain; charset=utf-8")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # a proxy in front must pass lines on as they come
     return response

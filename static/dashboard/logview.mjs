@@ -1,7 +1,12 @@
 // The log page's logic without the DOM: ANSI SGR parsing, the filter, and the de-duplicating,
 // capped buffer. Pure so that `node --test tests/js/` can check it; logs.js does the drawing.
 
-const ESCAPE = /\x1b(?:\[([\x30-\x3f]*)([\x20-\x2f]*)([\x40-\x7e]?)|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x20-\x2f]*[\x30-\x7e]?)/g;
+// Escape sequences as ECMA-48 delimits them, in 7-bit and 8-bit (C1) forms: CSI (its parameters,
+// intermediates and final byte captured), the OSC, DCS, SOS, PM and APC strings up to their
+// terminator, and any other escape. The same ones the text log stream removes
+// (platform/observability/terminal_text.py).
+const ESCAPE =
+  /(?:\x1b\[|\x9b)([\x30-\x3f]*)([\x20-\x2f]*)([\x40-\x7e]?)|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?|\x1b[\x20-\x2f]*[\x30-\x7e]?/g;
 // C0 controls but tab, DEL and C1 controls: never shown (they would garble the row).
 const CONTROLS = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
 const NEEDS_PARSING = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;

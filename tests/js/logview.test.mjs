@@ -60,6 +60,16 @@ test("other escapes and control characters are stripped", () => {
   assert.equal(plainText(`lone ${ESC}`), "lone ");
 });
 
+test("8-bit sequences and string sequences are removed whole, not left as text", () => {
+  assert.equal(plainText("a\x9b2Jb\x9d0;title\x9cc"), "abc");
+  assert.equal(plainText(`a${ESC}P+q544e${ESC}\\b${ESC}_apc${ESC}\\c${ESC}]8;;http://x/${ESC}\\d`), "abcd");
+  assert.deepEqual(parseAnsi("\x9b31mred"), [{ text: "red", cls: "ansi-fg-1", css: "" }]);
+});
+
+test("a carriage return cannot start a forged platform row: it stays in the app's line", () => {
+  assert.equal(plainText("ok\r2026-11-23T10:00:00Z platform: fake"), "ok2026-11-23T10:00:00Z platform: fake");
+});
+
 test("markup in a line stays text: the parser never produces HTML", () => {
   const segments = parseAnsi(`${ESC}[31m<img src=x onerror=alert(1)>&amp;`);
   assert.deepEqual(segments, [{ text: "<img src=x onerror=alert(1)>&amp;", cls: "ansi-fg-1", css: "" }]);
