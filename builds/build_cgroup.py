@@ -4,6 +4,7 @@ take the host's process table). The engine puts every step's container under it,
 holds for the build as a whole. Memory and CPU are limited per step by the build API itself.
 """
 import contextlib
+import functools
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,8 +16,10 @@ from builds.errors import BuildFailed
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 
+@functools.cache
 def _engine_cgroups() -> tuple[str, str]:
-    """(driver, version) of the engine's cgroups: ("cgroupfs" | "systemd", "1" | "2")."""
+    """(driver, version) of the engine's cgroups: ("cgroupfs" | "systemd", "1" | "2"); they change
+    only with a restart of dockerd on another host setup, so asked once per process."""
     from runtime.docker_backend import docker_client
 
     info = docker_client().info()
