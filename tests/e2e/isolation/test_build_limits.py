@@ -63,3 +63,10 @@ def test_a_build_past_the_time_limit_is_stopped_and_fails_saying_so(app, tmp_pat
     # The engine cancels the build when the platform hangs up: its step's container goes away.
     leftovers = docker.from_env().containers.list(all=True, filters={"ancestor": BASE_IMAGE})
     assert not [c for c in leftovers if c.attrs["Config"].get("Cmd") == ["/bin/sh", "-c", "sleep 60"]]
+
+
+def test_a_build_step_cannot_gain_privileges_through_setuid_files(app, tmp_path):
+    # The engine's own default (scripts/prereqs starts it with --no-new-privileges): the build API
+    # cannot ask for it per build.
+    said = build(app, tmp_path, f"FROM {BASE_IMAGE}\nRUN grep NoNewPrivs /proc/self/status\n")
+    assert any(line.split() == ["NoNewPrivs:", "1"] for line in said), said
