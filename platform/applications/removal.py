@@ -24,6 +24,7 @@ def app_delete(*, app: App, user) -> None:
         for process in backend.processes(app.name):
             backend.remove(process)
         routing.remove_app(app.name, app.pk)
+        backend.remove_app_network(app.pk)
         images = set(app.releases.values_list("image", flat=True)) | set(app.builds.values_list("image", flat=True))
         for image in sorted(filter(None, images)):
             if not backend.remove_image(image):
