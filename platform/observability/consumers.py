@@ -69,7 +69,7 @@ class _AppStreamConsumer(AsyncWebsocketConsumer):
             self.watch.cancel()
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
-    async def relay(self, text: str) -> None:
+    async def _relay(self, text: str) -> None:
         if not self.revoked:
             await self.send(text_data=text)
 
@@ -95,9 +95,9 @@ class LogConsumer(_AppStreamConsumer):
     async def log_batch(self, message: dict) -> None:
         missed, lines = self.viewer.take(message["first"], message["last"], message["lines"])
         if missed is not None:
-            await self.relay(json.dumps({"type": "missed", "count": missed.count}))
+            await self._relay(json.dumps({"type": "missed", "count": missed.count}))
         if lines is not None:
-            await self.relay(_frame("lines", lines))
+            await self._relay(_frame("lines", lines))
 
 
 def _frame(kind: str, lines_json: str) -> str:
@@ -113,4 +113,4 @@ class MetricsConsumer(_AppStreamConsumer):
         await self.send(text_data=json.dumps({"type": "history", "resolution": resolution, "samples": samples}))
 
     async def metrics_sample(self, message: dict) -> None:
-        await self.relay(json.dumps({"type": "sample", "sample": message["sample"]}))
+        await self._relay(json.dumps({"type": "sample", "sample": message["sample"]}))
