@@ -14,6 +14,7 @@ const SOURCE_CLASSES = new Set(["app", "router", "build", "platform"]);
 const SEARCH_DELAY_MS = 200;
 const BOTTOM_SLACK_PX = 8;
 const CHUNK_ROWS = 200;
+const ROWS_PER_FRAME = 500;
 
 const view = document.getElementById("log-view");
 const pauseButton = document.getElementById("log-pause");
@@ -136,10 +137,12 @@ function draw() {
     chunks = [];
     appendRows(buffer.tail(filter, domCap, paused ? pausedAt : Infinity));
   } else if (!paused && pending.length) {
-    const items = pending.length > domCap ? pending.slice(-domCap) : pending;
-    pending = [];
-    appendRows(items);
+    // At most ROWS_PER_FRAME rows a frame, the rest in the next ones: drawing a whole burst's
+    // worth (up to the cap) in one frame froze the page for seconds on a busy 2-core machine.
+    if (pending.length > domCap) pending = pending.slice(-domCap);
+    appendRows(pending.splice(0, ROWS_PER_FRAME));
     trimRows();
+    if (pending.length) schedule();
   }
   view.dataset.lineCount = rows;
   pauseButton.textContent = paused ? `Resume${newWhilePaused ? ` (${newWhilePaused.toLocaleString()} new)` : ""}` : "Pause";

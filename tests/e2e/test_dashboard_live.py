@@ -68,15 +68,17 @@ def test_the_log_page_shows_history_then_live_lines_with_filters_search_pause_an
     expect(line(page, 'path="/while-paused"')).to_have_count(1)
 
 
-def test_a_burst_of_lines_keeps_the_page_responsive_and_its_rows_capped(page, platform, app):
+def test_a_burst_of_lines_never_holds_the_page_for_long_and_its_rows_stay_capped(page, platform, app):
     page.goto(f"{platform.web_url}/apps/{app}/logs/?lines=0")
     expect(page.locator("#log-status")).to_have_attribute("data-state", "live", timeout=20_000)
-    # Gaps between animation frames: a page that freezes stops drawing frames for seconds.
+    # The page's own long tasks: a page whose script freezes it holds the main thread for
+    # seconds. Not the gaps between animation frames: on a busy 2-core machine the compositor
+    # alone left gaps of 2-3 s while no task of the page took over 0.2 s.
     page.evaluate("""() => {
-        window.frameGaps = [];
-        let last = performance.now();
-        const tick = (now) => { window.frameGaps.push(now - last); last = now; requestAnimationFrame(tick); };
-        requestAnimationFrame(tick);
+        window.longTasks = [];
+        new PerformanceObserver((list) => {
+            for (const entry of list.getEntries()) window.longTasks.push(entry.duration);
+        }).observe({entryTypes: ["longtask"]});
     }""")
 
     status, body = platform.api("PATCH", f"/api/apps/{app}/formation", [{"type": "burst", "quantity": 1}])
@@ -90,8 +92,8 @@ def test_a_burst_of_lines_keeps_the_page_responsive_and_its_rows_capped(page, pl
     cap = int(page.locator("#log-view").get_attribute("data-dom-cap"))
     assert int(page.locator("#log-view").get_attribute("data-line-count")) <= cap
     assert page.locator("#log-view .log-line").count() <= cap
-    longest = page.evaluate("() => Math.max(...window.frameGaps)")
-    assert longest < 1500, f"the page stopped drawing for {longest:.0f} ms during the burst"
+    longest = page.evaluate("() => Math.max(0, ...window.longTasks)")
+    assert longest < 1000, f"the page's script held it for {longest:.0f} ms during the burst"
 
 
 def test_the_metrics_page_draws_charts_and_updates_them_live(page, platform, app):
