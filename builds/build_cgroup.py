@@ -5,8 +5,11 @@ holds for the build as a whole. Memory and CPU are limited per step by the build
 """
 import contextlib
 import functools
+import os
+import signal
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -70,18 +73,37 @@ def _systemd_slice(name: str, pids: int) -> str:
     return unit
 
 
+@dataclass(frozen=True)
+class BuildCgroup:
+    parent: str  # the engine's cgroup parent for the build's steps
+    driver: str
+
+    def kill(self) -> None:
+        """SIGKILL every process of the build's steps: closing the build API call does not stop
+        the engine's classic builder, which would finish the step (and cache it)."""
+        if self.driver == "systemd":
+            subprocess.run(["systemctl", "kill", "--signal=SIGKILL", self.parent], capture_output=True, timeout=30)
+            return
+        for hierarchy in (CGROUP_ROOT / "pids", CGROUP_ROOT):
+            group = hierarchy / self.parent.lstrip("/")
+            for procs in group.rglob("cgroup.procs") if group.is_dir() else ():
+                for pid in procs.read_text().split():
+                    with contextlib.suppress(ProcessLookupError, ValueError):
+                        os.kill(int(pid), signal.SIGKILL)
+
+
 @contextlib.contextmanager
-def build_cgroup(build_id: int) -> Iterator[str]:
-    """The cgroup parent for the engine's build API, limited to PAAS_BUILD_PIDS_LIMIT processes."""
+def build_cgroup(build_id: int) -> Iterator[BuildCgroup]:
+    """The build's cgroup for the engine's build API, limited to PAAS_BUILD_PIDS_LIMIT processes."""
     driver, version = _engine_cgroups()
     pids = settings.PAAS_BUILD_PIDS_LIMIT
     if driver == "systemd":
         # systemd names nest by dashes: paas-INSTANCE-builds.slice holds paas-INSTANCE-builds-N.slice.
-        yield _systemd_slice(f"paas-{settings.PAAS_INSTANCE}-builds-{build_id}", pids)
+        yield BuildCgroup(_systemd_slice(f"paas-{settings.PAAS_INSTANCE}-builds-{build_id}", pids), driver)
         return
     parent = f"/paas-{settings.PAAS_INSTANCE}-builds/{build_id}"
     (_cgroupfs_v2 if version == "2" else _cgroupfs_v1)(parent, pids)
     try:
-        yield parent
+        yield BuildCgroup(parent, driver)
     finally:
         _remove_cgroupfs(parent)

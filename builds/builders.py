@@ -44,9 +44,9 @@ def build(
             raise BuildFailed("this app's builder is dockerfile, but the pushed commit has no Dockerfile at its root")
         say("-----> Building with the Dockerfile")
         base_images.check_dockerfile(app, source.read("Dockerfile"), build_args)
-        with build_cgroup(build_id) as cgroup_parent:
+        with build_cgroup(build_id) as cgroup:
             docker_builder.build_image(
-                context=source.path, tag=tag, say=say, buildargs=build_args, network=network, cgroup_parent=cgroup_parent
+                context=source.path, tag=tag, say=say, buildargs=build_args, network=network, cgroup=cgroup
             )
         return declared or process_types_for(None)
     if builder == Builder.PACK:
@@ -80,10 +80,10 @@ def _buildpack_build(
     say(f"-----> Using the base image {plan.base_image}")
     narrator = Narrator(plan.steps, say)
     try:
-        with build_cgroup(build_id) as cgroup_parent:
+        with build_cgroup(build_id) as cgroup:
             docker_builder.build_image(
                 context=source.path, tag=tag, say=narrator, dockerfile=buildpacks.DOCKERFILE, buildargs=build_args,
-                network=network if buildpack.needs_network else "none", cgroup_parent=cgroup_parent,
+                network=network if buildpack.needs_network else "none", cgroup=cgroup,
             )
     except BuildFailed as error:
         if not get_backend().image_exists(plan.base_image):

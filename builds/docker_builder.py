@@ -16,6 +16,7 @@ import docker.errors
 from django.conf import settings
 from runtime.docker_backend import LABEL, docker_client
 
+from builds.build_cgroup import BuildCgroup
 from builds.errors import BuildFailed
 
 CPU_PERIOD_US = 100_000
@@ -73,26 +74,27 @@ def _build_params(*, tag: str, dockerfile: str, buildargs: dict[str, str], netwo
 
 
 def build_image(
-    *, context: Path, tag: str, say: Callable[[str], None], network: str, cgroup_parent: str,
+    *, context: Path, tag: str, say: Callable[[str], None], network: str, cgroup: BuildCgroup,
     dockerfile: str = "Dockerfile", buildargs: dict[str, str] | None = None,
 ) -> str:
-    """Build the tar build context into `tag`, each step on `network` under `cgroup_parent` with the
-    build limits; return the image id. Stopped, and failed, after PAAS_BUILD_TIMEOUT."""
+    """Build the tar build context into `tag`, each step on `network` in `cgroup` with the build
+    limits; return the image id. Stopped, and failed, after PAAS_BUILD_TIMEOUT."""
     client = docker_client()
     api = client.api
     params = _build_params(tag=tag, dockerfile=dockerfile, buildargs=buildargs or {}, network=network,
-                           cgroup_parent=cgroup_parent)
+                           cgroup_parent=cgroup.parent)
     base_image, timed_out = None, threading.Event()
     try:
         with open(context, "rb") as fileobj:
-            # The build API by hand: the SDK's build() cannot pass the CPU quota, and a watchdog
-            # needs the response (closing it makes the engine cancel the build).
+            # The build API by hand: the SDK's build() cannot pass the CPU quota, and the watchdog
+            # needs the response to end the stream.
             response = api._post(api._url("/build"), data=fileobj, params=params,
                                  headers={"Content-Type": "application/tar"}, stream=True, timeout=None)
             api._raise_for_status(response)
 
             def stop() -> None:
                 timed_out.set()
+                cgroup.kill()  # the running step fails, and so the build; a closed call alone would not stop it
                 response.close()
 
             watchdog = threading.Timer(settings.PAAS_BUILD_TIMEOUT, stop)
