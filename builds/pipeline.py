@@ -5,7 +5,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from applications.build_settings import build_args
-from applications.rollout import RolloutFailed, deploy
+from applications.locks import RolloutFailed
+from applications.rollout import deploy
 from applications.selectors import live_release
 from applications.services import release_create
 from builds import builders

@@ -3,7 +3,8 @@ import logging
 
 from applications import restart
 from applications.models import App, Release
-from applications.rollout import RolloutFailed, deploy
+from applications.locks import RolloutFailed
+from applications.rollout import deploy
 
 log = logging.getLogger(__name__)
 

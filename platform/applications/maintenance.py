@@ -4,7 +4,8 @@ from django.db import transaction
 
 from activity.services import activity_record
 from applications.models import App
-from applications.rollout import app_rollout_lock, running_processes, web_addresses
+from applications.locks import app_rollout_lock
+from applications.rollout import running_processes, web_addresses
 from applications.selectors import live_release
 from observability.events import platform_event
 from paas.errors import UserError

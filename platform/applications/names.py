@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from applications.models import App
-from applications.rollout import name_rollout_lock
+from applications.locks import name_rollout_lock
 from paas.errors import Conflict
 from runtime.backend import Backend, BackendError
 

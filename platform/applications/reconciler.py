@@ -20,9 +20,8 @@ from django.utils import timezone
 from applications import config_crypto, deploys
 from applications.formation import formation_ensure
 from applications.models import App, Release, ReleaseStatus
-from applications.rollout import (
-    RolloutFailed, app_rollout_lock, check_ready, name_rollout_lock, process_spec, running_processes, web_addresses,
-)
+from applications.locks import RolloutFailed, app_rollout_lock, name_rollout_lock
+from applications.rollout import check_ready, process_spec, running_processes, web_addresses
 from applications.selectors import live_release
 from controlplane import heartbeat
 from observability import logstream

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from activity.services import activity_record
 from applications.models import App
-from applications.rollout import app_rollout_lock
+from applications.locks import app_rollout_lock
 from builds.repositories import repository_discard
 from observability import logstream
 from router import routing

@@ -17,7 +17,8 @@ from activity.services import activity_record
 from applications import config_crypto
 from applications.models import App
 from applications.names import name_reserved
-from applications.rollout import RolloutFailed, app_rollout_lock, start_formation, web_addresses
+from applications.locks import RolloutFailed, app_rollout_lock
+from applications.rollout import start_formation, web_addresses
 from applications.selectors import live_release
 from applications.services import app_name_checked
 from builds.receive import push_in_progress

@@ -14,7 +14,8 @@ from activity.services import activity_record
 from applications import config_crypto, deploys
 from applications.formation import formation_ensure
 from applications.models import App
-from applications.rollout import RolloutFailed, app_rollout_lock, check_ready, process_spec, web_addresses
+from applications.locks import RolloutFailed, app_rollout_lock
+from applications.rollout import check_ready, process_spec, web_addresses
 from applications.selectors import live_release
 from observability import logstream
 from observability.events import platform_event

@@ -9,55 +9,23 @@ holds a worker for the drain.
 """
 import time
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
 
 from django.conf import settings
 
 from applications import config_crypto, deploys
 from applications.formation import formation_ensure
 from applications.images import images_prune
+from applications.locks import RolloutFailed, app_rollout_lock
 from applications.models import App, Formation, Release, ReleaseStatus
 from applications.procfile import RELEASE_PHASE, shell_command
 from applications.services import release_go_live, release_mark, release_output_set
 from observability import logstream
-from paas.redis_client import redis_client
 from router import routing
 from runtime.backend import Backend, BackendError, Process, ProcessSpec, get_backend
 from runtime.healthcheck import CheckSettings, NotReady, wait_until_ready
 
 Say = Callable[[str], None]
-LOCK_SECONDS = 3600
 OUTPUT_SAVE_SECONDS = 0.5
-
-
-class RolloutFailed(Exception):
-    pass
-
-
-def _rollout_lock(app_name: str):
-    return redis_client().lock(
-        f"paas:{settings.PAAS_INSTANCE}:rollout:{app_name}", timeout=LOCK_SECONDS, thread_local=False
-    )
-
-
-def app_rollout_lock(app: App, *, wait: bool = True):
-    """One rollout (or reconcile) per app at a time, across all workers; yields False if
-    `wait` is off and someone else holds it."""
-    return name_rollout_lock(app.name, wait=wait)
-
-
-@contextmanager
-def name_rollout_lock(app_name: str, *, wait: bool = True):
-    """app_rollout_lock by the app's name (which containers carry: a renamed app's old one)."""
-    lock = _rollout_lock(app_name)
-    acquired = lock.acquire(blocking=wait, blocking_timeout=LOCK_SECONDS if wait else None)
-    if not acquired and wait:
-        raise RolloutFailed(f"another rollout of {app_name} did not finish within an hour")
-    try:
-        yield acquired
-    finally:
-        if acquired:
-            lock.release()
 
 
 def host_name(app: App) -> str:

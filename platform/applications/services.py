@@ -12,6 +12,7 @@ from accounts.models import Team
 from activity.services import activity_record
 from applications import deploys
 from applications.models import App, Release, ReleaseStatus, app_name_validator
+from applications.names import name_reserved
 from builds.repositories import repository_discard
 from observability import logstream
 from observability.events import platform_event
@@ -49,8 +50,6 @@ def app_create(*, user: AbstractBaseUser, name: str, team_name: str | None = Non
     name = app_name_checked(name)
     team = _team_for_new_app(user, team_name)
     check(user, Action.MANAGE, team_id=team.pk, what=f"team '{team.name}'")
-    from applications.names import name_reserved  # it needs applications.rollout, which imports this module
-
     with name_reserved(name, get_backend()):
         try:
             with transaction.atomic():

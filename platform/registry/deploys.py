@@ -9,7 +9,8 @@ import logging
 from django.db import IntegrityError, transaction
 
 from applications.models import Release
-from applications.rollout import RolloutFailed, deploy
+from applications.locks import RolloutFailed
+from applications.rollout import deploy
 from applications.services import release_create
 from observability.events import platform_event
 from registry.models import ImageNotification, NotificationStatus, TrackedImage

@@ -6,7 +6,7 @@ import pytest
 from django.apps import apps as django_apps
 
 from applications.models import App
-from applications.rollout import name_rollout_lock
+from applications.locks import name_rollout_lock
 from builds.repositories import repository_path
 
 
