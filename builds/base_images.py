@@ -92,7 +92,8 @@ def check_dockerfile(app: App, text: str, build_args: dict[str, str]) -> None:
         reading = dockerfile.read(text, build_args)
     except dockerfile.DockerfileRefused as error:
         raise BuildFailed(f"Dockerfile {error}") from None
-    for line, url in reading.urls:
+    if reading.urls:
+        line, url = reading.urls[0]
         raise BuildFailed(
             f"Dockerfile line {line}: ADD {url} is not allowed: the engine would fetch it from the host's "
             "network. Commit the file to the repository, or download it in a RUN step"
