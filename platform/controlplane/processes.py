@@ -22,6 +22,7 @@ from applications.reconciler import restore_routes
 from controlplane import heartbeat
 from paas.redis_client import redis_client
 from router import routing
+from runtime.backend import get_backend
 
 
 class StartFailed(Exception):
@@ -148,6 +149,7 @@ def _wait(service: Service, timeout: float) -> None:
 
 
 def start_all(say: Callable[[str], None], timeout: float = 60) -> None:
+    get_backend().guard_host()  # before anything is routed: after a reboot the apps came back without it
     restore_routes()
     routing.start()
     say(f"router     listening on {settings.PAAS_ROUTER_HOST}:{settings.PAAS_ROUTER_PORT}")

@@ -68,7 +68,7 @@ def ensure(client: docker.DockerClient, app_id: int) -> str:
     if name in _known:
         return name
     with _lock:
-        _ensure_guard()
+        ensure_guard()
         if not client.api.networks(names=[name]):
             _create(client, app_id, name)
         _known.add(name)
@@ -131,9 +131,10 @@ def _iptables(*args: str, check: bool = True) -> bool:
     return result.returncode == 0
 
 
-def _ensure_guard() -> None:
+def ensure_guard() -> None:
     """The filter rules that keep the apps' containers off the host: added once, shared by every
-    instance on the host, and left in place (apps' containers outlive `platform_down`)."""
+    instance on the host, and left in place (apps' containers outlive `platform_down`). A reboot
+    takes them away while the engine brings the containers back: `platform_up` puts them back."""
     if _iptables("-C", "INPUT", "-i", f"{INTERFACE_PREFIX}+", "-j", GUARD_CHAIN, check=False):
         return
     if not _iptables("-L", GUARD_CHAIN, "-n", check=False):

@@ -125,6 +125,10 @@ class Backend(ABC):
         """Remove the app's network; its processes must be gone first."""
 
     @abstractmethod
+    def guard_host(self) -> None:
+        """Make sure no process can open a connection to this host (idempotent)."""
+
+    @abstractmethod
     def host_address(self) -> str:
         """This host's address on the processes' network: connections made from it reach their
         internal addresses."""

@@ -310,6 +310,9 @@ class DockerBackend(Backend):
     def remove_app_network(self, app_id: int) -> None:
         app_networks.remove(self.client, app_id)
 
+    def guard_host(self) -> None:
+        app_networks.ensure_guard()
+
     def host_address(self) -> str:
         try:
             bridge = self.client.networks.get("bridge").attrs

@@ -2,6 +2,7 @@
 tenant's container, another tenant's containers and the host are out of reach; the router still
 serves both apps, and an app's release phase runs on its network too."""
 import re
+import subprocess
 
 import docker
 import pytest
@@ -62,3 +63,16 @@ def app_id(owner, app: str) -> int:
     """The app's id, which names its network: from its image tag, paas-INSTANCE/app-ID:build-N."""
     image = owner.api("GET", f"/api/apps/{app}/releases")[1][0]["image"]
     return int(image.split("/app-")[1].split(":")[0])
+
+
+def test_platform_up_puts_the_host_guard_back_after_the_firewall_lost_it(platform):
+    # As after a reboot: the engine brings the apps' containers back, the guard is gone.
+    jump = ["INPUT", "-i", "paas+", "-j", "PAAS-GUARD"]
+    subprocess.run(["iptables", "-D", *jump], check=True)
+    try:
+        result = platform.manage("platform_up")
+        assert result.returncode == 0, result.stderr
+        assert subprocess.run(["iptables", "-C", *jump]).returncode == 0
+    finally:  # never leave the host without it, whatever failed above
+        if subprocess.run(["iptables", "-C", *jump]).returncode != 0:
+            subprocess.run(["iptables", "-I", *jump])
