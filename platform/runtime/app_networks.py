@@ -68,8 +68,8 @@ def ensure(client: docker.DockerClient, app_id: int) -> str:
     if name in _known:
         return name
     with _lock:
-        ensure_guard()
         if not client.api.networks(names=[name]):
+            ensure_guard()  # an existing network's guard was made with it, or by platform_up since
             _create(client, app_id, name)
         _known.add(name)
     return name
