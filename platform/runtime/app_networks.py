@@ -62,13 +62,18 @@ def _free_subnets(client: docker.DockerClient):
             yield subnet
 
 
+def _exact(client: docker.DockerClient, name: str) -> list[dict]:
+    # The engine's name filter matches any network whose name contains it: app-1 would find app-12.
+    return [network for network in client.api.networks(names=[name]) if network["Name"] == name]
+
+
 def ensure(client: docker.DockerClient, app_id: int) -> str:
     """The app's network, created (with the host guard in place) if it does not exist yet."""
     name = network_name(app_id)
     if name in _known:
         return name
     with _lock:
-        if not client.api.networks(names=[name]):
+        if not _exact(client, name):
             ensure_guard()  # an existing network's guard was made with it, or by platform_up since
             _create(client, app_id, name)
         _known.add(name)
@@ -112,9 +117,9 @@ def forget(app_id: int) -> None:
 def remove(client: docker.DockerClient, app_id: int) -> None:
     name = network_name(app_id)
     forget(app_id)
-    for network in client.networks.list(names=[name]):
+    for found in _exact(client, name):
         try:
-            network.remove()
+            client.api.remove_network(found["Id"])
         except docker.errors.NotFound:
             pass
         except docker.errors.APIError as error:

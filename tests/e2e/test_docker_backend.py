@@ -169,3 +169,15 @@ def test_a_read_only_root_is_opt_in_and_leaves_tmp_writable(backend, base_image,
     assert denied.exit_code != 0 and b"Read-only file system" in denied.output
     assert container.exec_run(["touch", "/tmp/written"]).exit_code == 0
     assert container.exec_run(["sh", "-c", "mount | grep ' /tmp '"]).output.count(b"nosuid") == 1
+
+
+def test_an_apps_network_is_its_own_even_when_another_apps_name_starts_with_its_name(backend, instance):
+    # The engine's name filter matches by substring: app 1's lookups must not find app 12's network.
+    twelve = backend.app_network(12)
+    one = backend.app_network(1)
+
+    assert (one, twelve) == (f"paas-{instance}-app-1", f"paas-{instance}-app-12")
+    assert backend.client.networks.get(one).attrs["Name"] == one
+    backend.remove_app_network(1)
+    assert [n.name for n in backend.client.networks.list(names=[twelve])] == [twelve]
+    assert not [n for n in backend.client.networks.list(names=[one]) if n.name == one]
