@@ -1,4 +1,8 @@
+import threading
+import time
+
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 
 from accounts.models import Role, Team
@@ -29,3 +33,39 @@ class Members:
 @pytest.fixture
 def members(db) -> Members:
     return Members()
+
+
+@pytest.fixture
+def isolated(redis_server, settings):
+    """Keys and channel groups of this test alone."""
+    settings.PAAS_INSTANCE = f"ws{time.monotonic_ns()}"
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [django_settings.REDIS_URL], "prefix": f"paas:{settings.PAAS_INSTANCE}:channels:"},
+        }
+    }
+
+
+@pytest.fixture
+def log_app(members, isolated):
+    """The members' team's app, with an empty log stream of this test's own."""
+    from applications.models import App
+    from observability import logstream
+
+    app = App.objects.create(name="shop", team=members.team)
+    logstream.discard(app.pk)
+    return app
+
+
+@pytest.fixture
+def running_relay(isolated):
+    """The relay (the shipper's thread that publishes new log lines), running for the test."""
+    from observability import relay
+
+    stop = threading.Event()
+    thread = threading.Thread(target=relay.run_forever, args=(stop,), daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join(timeout=5)

@@ -1,48 +1,22 @@
 """The log and metrics websockets over a real Redis channel layer, with the real relay."""
 import json
-import threading
 import time
 
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing.websocket import WebsocketCommunicator
-from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 
 from applications.models import App
-from observability import logstream, publisher, relay
+from observability import logstream, publisher
 from paas.asgi import application
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
 
 @pytest.fixture
-def isolated(redis_server, settings):
-    """Keys and channel groups of this test alone."""
-    settings.PAAS_INSTANCE = f"ws{time.monotonic_ns()}"
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [django_settings.REDIS_URL], "prefix": f"paas:{settings.PAAS_INSTANCE}:channels:"},
-        }
-    }
-
-
-@pytest.fixture
-def app(members, isolated) -> App:
-    app = App.objects.create(name="shop", team=members.team)
-    logstream.discard(app.pk)
-    return app
-
-
-@pytest.fixture
-def running_relay(isolated):
-    stop = threading.Event()
-    thread = threading.Thread(target=relay.run_forever, args=(stop,), daemon=True)
-    thread.start()
-    yield
-    stop.set()
-    thread.join(timeout=5)
+def app(log_app) -> App:
+    return log_app
 
 
 def say(app: App, *texts: str) -> None:

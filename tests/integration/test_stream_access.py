@@ -3,20 +3,18 @@ websockets close with 4404 or 4403 and the HTTP text stream ends, within a reche
 and nothing published after that reaches them. Real Redis channel layer and relay."""
 import asyncio
 import json
-import threading
 import time
 
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing.websocket import WebsocketCommunicator
-from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 
 from accounts import teams
 from accounts.models import ApiToken, Membership, Role
 from accounts.services import token_digest, token_revoke
 from applications.models import App
-from observability import access, logstream, publisher, relay
+from observability import access, logstream, publisher
 from paas.asgi import application
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
@@ -30,28 +28,8 @@ def quick_rechecks(monkeypatch):
 
 
 @pytest.fixture
-def app(members, redis_server, settings) -> App:
-    """An app whose log keys and channel groups are this test's alone."""
-    settings.PAAS_INSTANCE = f"sa{time.monotonic_ns()}"
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [django_settings.REDIS_URL], "prefix": f"paas:{settings.PAAS_INSTANCE}:channels:"},
-        }
-    }
-    app = App.objects.create(name="shop", team=members.team)
-    logstream.discard(app.pk)
-    return app
-
-
-@pytest.fixture
-def running_relay(app):
-    stop = threading.Event()
-    thread = threading.Thread(target=relay.run_forever, args=(stop,), daemon=True)
-    thread.start()
-    yield
-    stop.set()
-    thread.join(timeout=5)
+def app(log_app) -> App:
+    return log_app
 
 
 def say(app: App, text: str) -> None:
