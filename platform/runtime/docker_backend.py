@@ -4,7 +4,6 @@ import secrets
 import socket
 import struct
 import threading
-import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -14,8 +13,9 @@ import requests
 import requests.exceptions
 from django.conf import settings
 
-from runtime import app_networks
+from runtime import app_networks, docker_images, docker_stats
 from runtime.backend import Backend, BackendError, Process, ProcessSpec, ProcessState, ProcessStats
+from runtime.docker_engine import docker_client, explain
 
 LABEL = "io.paas"
 PORT_ATTEMPTS = 5
@@ -30,31 +30,6 @@ def _free_loopback_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def docker_client() -> docker.DockerClient:
-    try:
-        return docker.from_env(timeout=120)
-    except docker.errors.DockerException as error:
-        raise BackendError(f"cannot reach the Docker engine ({error}); is dockerd running?") from None
-
-
-def _explain(error: docker.errors.APIError) -> str:
-    return str(error.explanation or error)
-
-
-def _memory_without_cache(memory: dict) -> int:
-    """Usage minus inactive page cache, the figure `docker stats` shows: the kernel reclaims that
-    cache before it would kill the process, so counting it would make every app look nearly full."""
-    usage, counters = memory["usage"], memory.get("stats") or {}
-    # cgroup v1 reports the hierarchy's total as total_inactive_file; v2 has only inactive_file.
-    inactive = counters.get("total_inactive_file", counters.get("inactive_file", 0))
-    return usage - inactive if inactive < usage else usage
-
-
-def _familiar(repository: str) -> str:
-    """Docker Hub's repositories as the engine shows them: "docker.io/library/x" is "x"."""
-    return repository.removeprefix("docker.io/").removeprefix("library/")
 
 
 def _interface_address(name: str) -> str | None:
@@ -115,12 +90,12 @@ class DockerBackend(Backend):
             except docker.errors.ImageNotFound:
                 raise BackendError(f"image {spec.image} is not on this host") from None
             except docker.errors.NotFound as error:
-                if attempt == 0 and "network" in _explain(error):
+                if attempt == 0 and "network" in explain(error):
                     app_networks.forget(spec.app_id)  # removed behind this process's back: make it again
                     continue
-                raise BackendError(f"the engine could not create {spec.label}: {_explain(error)}") from None
+                raise BackendError(f"the engine could not create {spec.label}: {explain(error)}") from None
             except docker.errors.APIError as error:
-                raise BackendError(f"the engine could not create {spec.label}: {_explain(error)}") from None
+                raise BackendError(f"the engine could not create {spec.label}: {explain(error)}") from None
 
     def start(self, spec: ProcessSpec) -> Process:
         # A port chosen here, not by the engine: Docker gives a restarted container a new random
@@ -136,7 +111,7 @@ class DockerBackend(Backend):
                 break
             except docker.errors.APIError as error:
                 self._remove_quietly(container)  # created, but never started
-                explanation = _explain(error)
+                explanation = explain(error)
                 if "port is already allocated" in explanation and attempt + 1 < PORT_ATTEMPTS:
                     continue
                 raise BackendError(f"the engine could not start {spec.label}: {explanation}") from None
@@ -168,7 +143,7 @@ class DockerBackend(Backend):
                 on_output(pending.decode(errors="replace"))
             exit_code = container.wait()["StatusCode"]
         except docker.errors.APIError as error:
-            raise BackendError(f"the engine could not run {spec.process_type}: {_explain(error)}") from None
+            raise BackendError(f"the engine could not run {spec.process_type}: {explain(error)}") from None
         finally:
             watchdog.cancel()
             self._remove_quietly(container)
@@ -236,30 +211,7 @@ class DockerBackend(Backend):
         )
 
     def stats(self, process: Process) -> ProcessStats | None:
-        # one_shot: without it the engine waits a second or two to fill in a "previous" reading we
-        # do not use (the sampler keeps its own previous reading).
-        try:
-            raw = self.client.api.stats(process.id, stream=False, one_shot=True)
-        except docker.errors.NotFound:
-            return None
-        except docker.errors.InvalidVersion:
-            raise BackendError("metrics need Docker Engine API 1.41 (Docker 20.10) or newer; upgrade Docker") from None
-        except docker.errors.APIError as error:
-            raise BackendError(f"the engine could not read the stats of {process.label}: {_explain(error)}") from None
-        except requests.exceptions.ConnectionError as error:
-            raise BackendError(f"cannot reach the Docker engine ({error}); is dockerd running?") from None
-        at = time.monotonic()
-        cpu, memory = raw.get("cpu_stats") or {}, raw.get("memory_stats") or {}
-        if "system_cpu_usage" not in cpu or "usage" not in memory:
-            return None  # not running: the engine answers with empty counters
-        return ProcessStats(
-            cpu_ns=cpu["cpu_usage"]["total_usage"],
-            system_cpu_ns=cpu["system_cpu_usage"],
-            online_cpus=cpu.get("online_cpus") or len(cpu["cpu_usage"].get("percpu_usage") or ()) or 1,
-            memory=_memory_without_cache(memory),
-            memory_limit=memory.get("limit", 0),
-            at=at,
-        )
+        return docker_stats.read(self.client, process)
 
     def output_tail(self, process: Process, lines: int = 20) -> str:
         container = self._container(process)
@@ -281,7 +233,7 @@ class DockerBackend(Backend):
         try:
             api._result(api._post_json(api._url("/containers/{0}/update", container.id), data=limits), json=True)
         except docker.errors.APIError as error:
-            raise BackendError(f"the engine could not change the limits of {process.label}: {_explain(error)}") from None
+            raise BackendError(f"the engine could not change the limits of {process.label}: {explain(error)}") from None
 
     def stop(self, process: Process, timeout: int) -> None:
         container = self._container(process)
@@ -317,7 +269,7 @@ class DockerBackend(Backend):
         try:
             bridge = self.client.networks.get("bridge").attrs
         except docker.errors.APIError as error:
-            raise BackendError(f"cannot read the engine's bridge network: {_explain(error)}") from None
+            raise BackendError(f"cannot read the engine's bridge network: {explain(error)}") from None
         gateway = next((c["Gateway"] for c in bridge["IPAM"]["Config"] or [] if c.get("Gateway")), None)
         # Docker 20.10 (Debian 12's docker.io) may leave the gateway out of the default bridge's
         # IPAM config; the bridge interface itself always has it.
@@ -328,50 +280,10 @@ class DockerBackend(Backend):
         return gateway
 
     def image_exists(self, image: str) -> bool:
-        try:
-            self.client.images.get(image)
-            return True
-        except docker.errors.ImageNotFound:
-            return False
-        except docker.errors.APIError as error:
-            raise BackendError(f"the engine could not look up image {image}: {_explain(error)}") from None
+        return docker_images.exists(self.client, image)
 
     def pull_image(self, repository: str, reference: str) -> str:
-        by_digest = reference.startswith("sha256:")
-        name = f"{repository}{'@' if by_digest else ':'}{reference}"
-        try:
-            # Streamed: a pull that fails after it started (a missing layer, a registry that went
-            # away) reports it in the stream, not in the HTTP status.
-            for progress in self.client.api.pull(repository, tag=reference, stream=True, decode=True):
-                if "error" in progress:
-                    raise BackendError(f"the engine could not pull {name}: {progress['error']}")
-        except docker.errors.APIError as error:
-            raise BackendError(f"the engine could not pull {name}: {_explain(error)}") from None
-        except requests.exceptions.ConnectionError as error:
-            raise BackendError(f"cannot reach the Docker engine ({error}); is dockerd running?") from None
-        if by_digest:
-            return reference
-        try:
-            digests = self.client.images.get(name).attrs.get("RepoDigests") or []
-        except docker.errors.APIError as error:
-            raise BackendError(f"the engine pulled {name} but cannot find it: {_explain(error)}") from None
-        for entry in digests:
-            pulled_from, _, digest = entry.partition("@")
-            if _familiar(pulled_from) == _familiar(repository):
-                return digest
-        raise BackendError(f"the engine pulled {name} but knows no digest of it in {repository}")
+        return docker_images.pull(self.client, repository, reference)
 
     def remove_image(self, image: str) -> bool:
-        # Docker itself only refuses to remove an image's last tag; a tag shared with another
-        # still counts as in use while a container was created from it (ps shows it by that name).
-        if any(c["Image"] == image for c in self.client.api.containers(all=True)):
-            return False
-        try:
-            self.client.images.remove(image)
-        except docker.errors.ImageNotFound:
-            return False
-        except docker.errors.APIError as error:
-            if error.status_code == 409:  # a container uses it
-                return False
-            raise BackendError(f"the engine could not remove image {image}: {_explain(error)}") from None
-        return True
+        return docker_images.remove(self.client, image)
