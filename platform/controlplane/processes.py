@@ -21,7 +21,7 @@ from rq.worker import Worker
 from applications.reconciler import restore_routes
 from controlplane import heartbeat
 from paas.redis_client import redis_client
-from router import routing
+from router import nginx, routing
 from runtime.backend import get_backend
 
 
@@ -160,6 +160,17 @@ def start_all(say: Callable[[str], None], timeout: float = 60) -> None:
     for service in todo:
         _wait(service, timeout)
         say(f"{service.name:<10} running (pid {running_pid(service.name)})")
+
+
+def status_all() -> dict[str, dict]:
+    """Each platform process by name: its state and pid (the router's is nginx's master)."""
+    statuses = {}
+    for service in services():
+        pid = running_pid(service.name)
+        statuses[service.name] = {"state": "running" if pid else "stopped", "pid": pid}
+    router_pid = nginx.master_pid()
+    statuses["router"] = {"state": "running" if router_pid else "stopped", "pid": router_pid}
+    return statuses
 
 
 def stop_all(say: Callable[[str], None], timeout: float = 15) -> None:

@@ -169,13 +169,17 @@ def wait_for_generation(generation: str, timeout: float = 10) -> bool:
     return False
 
 
-def is_running() -> bool:
+def master_pid() -> int | None:
     try:
         pid = int(pid_file().read_text())
         os.kill(pid, 0)
-        return True
+        return pid
     except (OSError, ValueError):
-        return False
+        return None
+
+
+def is_running() -> bool:
+    return master_pid() is not None
 
 
 def _test_and_reload(generation: str) -> None:
