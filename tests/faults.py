@@ -4,11 +4,13 @@ import http.client
 import json
 import os
 import signal
+import socket
+import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
 
-from tests.support import Platform
+from tests.support import Platform, free_port
 
 
 @dataclass
@@ -116,3 +118,40 @@ def replaced(platform: Platform, name: str, old_pid: int) -> bool:
     """The process `name` runs again, as a new process."""
     status = process_status(platform).get(name, {})
     return status.get("state") == "running" and status.get("pid") not in (None, old_pid)
+
+
+class RedisServer:
+    """A redis-server of the test's own on 127.0.0.1 (never the install's, which others share),
+    that can be stopped and started again on the same port to play "Redis down"."""
+
+    def __init__(self, directory) -> None:
+        self.directory = directory
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> "RedisServer":
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.directory)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        seconds_until("the test's redis-server to answer", self.answers, timeout=10)
+        return self
+
+    def answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as conn:
+                conn.sendall(b"PING\r\n")
+                return conn.recv(64).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(10)
+            self.process = None
