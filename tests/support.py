@@ -201,8 +201,10 @@ def start_platform(tmp: Path, **overrides: str) -> Platform:
     """A platform instance of its own; `overrides` are environment settings (PAAS_*) to change."""
     instance = f"t{uuid.uuid4().hex[:8]}"
     web_port, router_port = free_port(), free_port()
+    # SQLite under its var dir and the install's Redis, unless `overrides` name others (a test's own Redis).
+    inherited = {name: value for name, value in os.environ.items() if name not in ("DATABASE_URL", "REDIS_URL")}
     env = {
-        **os.environ,
+        **inherited,
         "PAAS_VAR_DIR": str(tmp / "var"),
         "PAAS_INSTANCE": instance,
         "PAAS_WEB_PORT": str(web_port),
@@ -223,8 +225,6 @@ def start_platform(tmp: Path, **overrides: str) -> Platform:
         "PAAS_BUILD_BASE_IMAGES": "paas-base/*,paas-test/*",
         **overrides,
     }
-    env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
     platform = Platform(env, tmp / "var", f"http://127.0.0.1:{web_port}", router_port, "", instance)
     for args in (("migrate", "--noinput", "-v0"), ("platform_up",)):
         result = platform.manage(*args)

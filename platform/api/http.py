@@ -1,4 +1,4 @@
-"""The API's plumbing: token authentication, JSON in and out, and 4xx errors as JSON."""
+"""The API's plumbing: token authentication, JSON in and out, and every error as JSON."""
 import functools
 import json
 import logging
@@ -12,6 +12,7 @@ from access.policy import Denied
 from accounts.authentication import user_from_token_header
 from applications.config_crypto import ConfigKeyError
 from paas.errors import UserError
+from paas.failures import REDIS_DOWN, redis_lost
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,9 @@ def endpoint(*methods: str):
             except ConfigKeyError as key_error:  # the install's fault, not the request's: no 500 page
                 log.error("%s %s: %s", request.method, request.path, key_error)
                 return error(503, f"the platform cannot decrypt what this needs: {key_error}")
+            except REDIS_DOWN:  # gone under the request (changes ask for it first: needs_redis)
+                log.exception("%s %s: Redis went away", request.method, request.path)
+                return error(503, redis_lost())
 
         wrapper.allowed_methods = methods  # read by the access table test
         return wrapper

@@ -20,10 +20,12 @@ from applications.maintenance import app_maintenance_set
 from applications.services import app_checks_update, app_create, release_rollback
 from observability.metrics_store import samples_since
 from paas.errors import Missing, UserError
+from paas.failures import needs_redis
 from registry.services import TRACKING_SETTINGS, image_tracking_update
 
 
 @endpoint("GET", "POST")
+@needs_redis
 def apps(request: HttpRequest) -> JsonResponse:
     if request.method == "POST":
         body = json_body(request)
@@ -51,6 +53,7 @@ SETTING_ACTIONS = {
 
 
 @endpoint("GET", "PATCH", "DELETE")
+@needs_redis
 def app_detail(request: HttpRequest, app_name: str) -> HttpResponse:
     if request.method == "DELETE":
         app_delete(app=app_for(request.user, app_name, Action.MANAGE), user=request.user)
@@ -89,6 +92,7 @@ def app_activity(request: HttpRequest, app_name: str) -> JsonResponse:
 
 
 @endpoint("DELETE")
+@needs_redis
 def app_dynos(request: HttpRequest, app_name: str, dyno: str | None = None) -> JsonResponse:
     """Heroku's dyno restart: DELETE .../dynos restarts every process, .../dynos/web a type,
     .../dynos/web.1 one process. Answers at once (202); the restart runs on a worker."""
@@ -114,6 +118,7 @@ def app_build_detail(request: HttpRequest, app_name: str, build_id: int) -> Json
 
 
 @endpoint("GET", "POST")
+@needs_redis
 def app_releases(request: HttpRequest, app_name: str) -> JsonResponse:
     if request.method == "POST":  # Heroku's rollback: {"release": N}
         app = app_for(request.user, app_name, Action.DEPLOY)
@@ -137,6 +142,7 @@ def app_release_detail(request: HttpRequest, app_name: str, version: int) -> Jso
 
 
 @endpoint("GET", "PATCH")
+@needs_redis
 def app_config_vars(request: HttpRequest, app_name: str) -> JsonResponse:
     # Values are secrets: reading them takes the same role as changing them.
     app = app_for(request.user, app_name, Action.DEPLOY)
@@ -147,6 +153,7 @@ def app_config_vars(request: HttpRequest, app_name: str) -> JsonResponse:
 
 
 @endpoint("GET", "PATCH")
+@needs_redis
 def app_formation(request: HttpRequest, app_name: str) -> JsonResponse:
     if request.method == "PATCH":
         app = app_for(request.user, app_name, Action.OPERATE)

@@ -1,22 +1,78 @@
-"""Queueing work that needs no build (config changes, rollbacks, restarts) and waking the reconciler."""
+"""Queueing work that needs no build (config changes, rollbacks, restarts) and waking the reconciler.
+
+A config change or rollback is saved with its release `pending` before its rollout is queued, on
+commit. If Redis goes away in between, or comes back empty and has lost the queue, the release
+would wait for good: each reconciler pass queues the rollout of any such release again
+(`stranded_deploys_queue`), so a change the API accepted is always carried out."""
+import logging
+from datetime import timedelta
+
 import django_rq
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
+from redis.exceptions import RedisError
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
+from applications.models import Release, ReleaseStatus
 from paas.redis_client import redis_client
 from runtime.backend import get_backend
+
+log = logging.getLogger(__name__)
+
+# A release younger than this may still have its rollout about to be queued by the request that made it.
+STRANDED_AFTER_SECONDS = 5
+LIVE_JOB = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
+
+
+def _release_job_id(release_id: int) -> str:
+    return f"paas-{settings.PAAS_INSTANCE}-release-{release_id}"
+
+
+def _enqueue_release(release_id: int) -> None:
+    django_rq.get_queue(settings.PAAS_DEPLOY_QUEUE).enqueue(
+        "applications.jobs.deploy_release", release_id, job_id=_release_job_id(release_id), job_timeout=3600
+    )
+
+
+def _enqueue_or_leave(release_id: int) -> None:
+    try:
+        _enqueue_release(release_id)
+    except RedisError as error:  # the change is saved: the reconciler queues it once Redis answers
+        log.warning("could not queue the rollout of release %s (%s); the reconciler will", release_id, error)
 
 
 def enqueue_on_commit(release) -> None:
     release_id = release.pk
-    transaction.on_commit(
-        lambda: django_rq.get_queue(settings.PAAS_DEPLOY_QUEUE).enqueue(
-            "applications.jobs.deploy_release",
-            release_id,
-            job_id=f"paas-{settings.PAAS_INSTANCE}-release-{release_id}",
-            job_timeout=3600,
-        )
-    )
+    transaction.on_commit(lambda: _enqueue_or_leave(release_id))
+
+
+def _job_alive(job_id: str) -> bool:
+    try:
+        job = Job.fetch(job_id, connection=redis_client())
+    except NoSuchJobError:
+        return False
+    return job.get_status(refresh=False) in LIVE_JOB
+
+
+def stranded_deploys_queue() -> list[int]:
+    """Queue the rollout of each release with no build that is still pending and whose job is
+    gone (or ended without rolling it out); the ids queued. A release queued twice is rolled
+    out once: the rollout skips a release that is no longer pending."""
+    # Builds' releases are their build job's to roll out, right after the build: a push whose
+    # build was lost must not go live later.
+    pending = Release.objects.filter(
+        status=ReleaseStatus.PENDING, build__isnull=True,
+        created_at__lt=timezone.now() - timedelta(seconds=STRANDED_AFTER_SECONDS),
+    ).order_by("pk")
+    queued = []
+    for release_id in pending.values_list("pk", flat=True):
+        if not _job_alive(_release_job_id(release_id)):
+            log.warning("release %s was pending with no rollout queued (Redis lost it); queueing it", release_id)
+            _enqueue_release(release_id)
+            queued.append(release_id)
+    return queued
 
 
 def enqueue_restart_on_commit(app, which: str | None) -> None:
@@ -37,10 +93,15 @@ def _wake_key() -> str:
 
 
 def wake_reconciler(app_name: str) -> None:
-    """Ask the reconciler to look at this app now rather than at its next tick."""
+    """Ask the reconciler to look at this app now rather than at its next tick. Only a hint: a
+    change it was asked for (scaling) is in the database, which every pass reads, so Redis being
+    away costs a pass's delay, not the change."""
     redis = redis_client()
-    redis.rpush(_wake_key(), app_name)
-    redis.expire(_wake_key(), 300)
+    try:
+        redis.rpush(_wake_key(), app_name)
+        redis.expire(_wake_key(), 300)
+    except RedisError as error:
+        log.warning("could not wake the reconciler for %s (%s); its next pass looks anyway", app_name, error)
 
 
 def wait_for_wake(timeout: float) -> set[str]:
@@ -53,5 +114,3 @@ def wait_for_wake(timeout: float) -> set[str]:
     while (more := redis.lpop(_wake_key())) is not None:
         names.add(more.decode())
     return names
-
-

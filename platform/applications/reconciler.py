@@ -79,6 +79,8 @@ class Reconciler:
             self._sweep_orphans({app.name for app in apps})
         except BackendError as error:
             log.warning("looking for leftover containers: %s", error)
+        # Config changes and rollbacks whose queued rollout Redis lost (it was down, or restarted empty).
+        deploys.stranded_deploys_queue()
 
     def _sweep_orphans(self, names: set[str]) -> None:
         """Stop containers of apps that no longer exist under that name, a drain window after

@@ -151,6 +151,9 @@ def deploy(release: Release, say: Say) -> bool:
             saved_at = time.monotonic()
 
     with app_rollout_lock(app):
+        release.refresh_from_db(fields=["status"])
+        if release.status != ReleaseStatus.PENDING:
+            return False  # rolled out (or given up) already: its job was queued twice
         newer = app.releases.filter(status=ReleaseStatus.LIVE, version__gt=release.version).first()
         if newer is not None:
             # It carries this release's changes too: a release snapshots the app as it is when made.

@@ -8,6 +8,7 @@ them), and turns a UserError or a refusal raised further in into a 4xx answer: f
 requests a message swapped into the page's #flash area, else a page of its own.
 """
 import functools
+import logging
 from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
@@ -19,6 +20,9 @@ from access.policy import Action, Denied, NotFound, grants
 from accounts.selectors import team_for
 from applications.selectors import app_for
 from paas.errors import UserError
+from paas.failures import REDIS_DOWN, redis_lost
+
+log = logging.getLogger(__name__)
 
 
 class Abilities:
@@ -83,6 +87,9 @@ def _guarded(view: Callable, methods: tuple[str, ...], action: Action | None, re
             return problem(request, denied.status, str(denied))
         except UserError as error:
             return problem(request, error.status, str(error))
+        except REDIS_DOWN:
+            log.exception("%s %s: Redis went away", request.method, request.path)
+            return problem(request, 503, redis_lost())
 
     wrapper.allowed_methods = methods
     wrapper.required_action = action

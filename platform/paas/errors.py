@@ -11,3 +11,9 @@ class Conflict(UserError):
 
 class Missing(UserError):
     status = 404
+
+
+class Unavailable(UserError):
+    """A dependency of the platform is down: nothing was done, and the same request can succeed later."""
+
+    status = 503

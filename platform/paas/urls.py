@@ -6,3 +6,6 @@ urlpatterns = [
     path("hooks/", include("registry.urls")),
     path("", include("dashboard.urls")),
 ]
+
+# Anything no view answered: JSON for the API, never Django's bare "Server Error (500)".
+handler500 = "paas.failures.server_error"

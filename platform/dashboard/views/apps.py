@@ -12,12 +12,18 @@ from applications.services import app_create
 from dashboard.http import app_view, go, user_view
 from activity.selectors import activity_of_app
 from dashboard.selectors import app_rows, teams_where_admin
+from observability.health import platform_health
 from paas.errors import UserError
+from paas.failures import needs_redis
 from registry.selectors import tracking
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"ok": True})
+    """Each dependency's check; 503 while any fails, so a monitor needs only the status code."""
+    checks = platform_health()
+    ok = all(check.ok for check in checks.values())
+    body = {"ok": ok, "checks": {name: check.as_json() for name, check in checks.items()}}
+    return JsonResponse(body, status=200 if ok else 503)
 
 
 @user_view("GET")
@@ -31,6 +37,7 @@ def app_list(request: HttpRequest) -> HttpResponse:
 
 
 @user_view("POST")
+@needs_redis
 def app_new(request: HttpRequest) -> HttpResponse:
     app = app_create(user=request.user, name=request.POST.get("name", "").strip(), team_name=request.POST.get("team") or None)
     return go(request, reverse("app-detail", args=[app.name]))
@@ -52,12 +59,14 @@ def app_detail(request: HttpRequest, app) -> HttpResponse:
 
 
 @app_view(Action.MANAGE, "POST")
+@needs_redis
 def app_rename_view(request: HttpRequest, app) -> HttpResponse:
     app = app_rename(app=app, user=request.user, name=request.POST.get("name", "").strip())
     return go(request, reverse("app-detail", args=[app.name]))
 
 
 @app_view(Action.MANAGE, "POST")
+@needs_redis
 def app_remove(request: HttpRequest, app) -> HttpResponse:
     if request.POST.get("confirm") != app.name:
         raise UserError(f"type the app's name, {app.name}, to delete it")

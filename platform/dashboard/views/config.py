@@ -6,6 +6,7 @@ from access.policy import Action
 from applications.config_vars import config_vars_get, config_vars_update
 from dashboard.http import app_view
 from paas.errors import Missing
+from paas.failures import needs_redis
 
 
 def _table(request: HttpRequest, app, *, release=None) -> dict:
@@ -27,6 +28,7 @@ def config_reveal(request: HttpRequest, app, name: str) -> HttpResponse:
 
 
 @app_view(Action.DEPLOY, "POST")
+@needs_redis
 def config_set(request: HttpRequest, app) -> HttpResponse:
     name = request.POST.get("name", "").strip()
     _, release = config_vars_update(app=app, user=request.user, changes={name: request.POST.get("value", "")})
@@ -34,6 +36,7 @@ def config_set(request: HttpRequest, app) -> HttpResponse:
 
 
 @app_view(Action.DEPLOY, "POST")
+@needs_redis
 def config_unset(request: HttpRequest, app, name: str) -> HttpResponse:
     _, release = config_vars_update(app=app, user=request.user, changes={name: None})
     return render(request, "dashboard/partials/config_table.html", _table(request, app, release=release))

@@ -10,6 +10,7 @@ from applications.restart import restart_request
 from applications.selectors import live_release
 from dashboard.http import app_view
 from paas.errors import UserError
+from paas.failures import needs_redis
 
 
 def _context(request: HttpRequest, app, **extra) -> dict:
@@ -33,6 +34,7 @@ def _whole(value: str, what: str) -> int:
 
 
 @app_view(Action.OPERATE, "POST")
+@needs_redis
 def scale(request: HttpRequest, app) -> HttpResponse:
     process_type = request.POST.get("type", "")
     change = {"type": process_type, "quantity": _whole(request.POST.get("quantity"), f"the quantity of {process_type}")}
@@ -43,6 +45,7 @@ def scale(request: HttpRequest, app) -> HttpResponse:
 
 
 @app_view(Action.OPERATE, "POST")
+@needs_redis
 def restart(request: HttpRequest, app) -> HttpResponse:
     what = restart_request(app=app, user=request.user, which=request.POST.get("which") or None)
     notice = f"Restarting {what}: replacements start beside the running processes (see Logs)."
@@ -50,6 +53,7 @@ def restart(request: HttpRequest, app) -> HttpResponse:
 
 
 @app_view(Action.OPERATE, "POST")
+@needs_redis
 def maintenance(request: HttpRequest, app) -> HttpResponse:
     app_maintenance_set(app=app, user=request.user, on=request.POST.get("on") == "true")
     return render(request, "dashboard/partials/formation.html", _context(request, app))

@@ -11,6 +11,7 @@ from builds.output import lines_so_far
 from dashboard.http import app_view
 from dashboard.selectors import releases_of
 from paas.errors import Missing
+from paas.failures import needs_redis
 
 IN_FLIGHT = (ReleaseStatus.PENDING, ReleaseStatus.DEPLOYING)
 BUILDING = (BuildStatus.PENDING, BuildStatus.BUILDING)
@@ -39,6 +40,7 @@ def release_table(request: HttpRequest, app) -> HttpResponse:
 
 
 @app_view(Action.DEPLOY, "POST")
+@needs_redis
 def release_rollback_view(request: HttpRequest, app, version: int) -> HttpResponse:
     release = release_rollback(app=app, user=request.user, version=version)
     response = render(request, "dashboard/partials/rollout.html", {"app": app, "release": release, "polling": True})
