@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
 from redis.exceptions import RedisError
 
+from applications import deploys
 from applications.models import App
 from applications.procfile import RELEASE_PHASE
 from controlplane import heartbeat
@@ -192,7 +193,9 @@ class Shipper:
         elif action == "oom":
             self._out_of_memory[container_id] = time.monotonic()
         elif action == "die":
-            self._report_crash(container_id, actor.get("Attributes") or {})
+            attributes = actor.get("Attributes") or {}
+            self._report_crash(container_id, attributes)
+            self._wake_reconciler(attributes)
         elif action == "destroy":
             with self._lock:
                 follower = self._followers.get(container_id)
@@ -200,6 +203,17 @@ class Shipper:
                 follower.wake()  # it finds the container gone, forgets its cursor after its last write
             else:
                 self.batcher.forget(container_field(container_id))
+
+    def _wake_reconciler(self, attributes: dict[str, str]) -> None:
+        """A process died, however it died (a `docker kill` included, which the engine's restart
+        policy leaves dead): the reconciler replaces it now rather than at its next pass. If the
+        platform stopped it on purpose, the reconciler finds nothing to do."""
+        app_name = attributes.get(f"{LABEL}.app")
+        if app_name and attributes.get(f"{LABEL}.process") not in (None, RELEASE_PHASE):
+            try:
+                deploys.wake_reconciler(app_name)
+            except RedisError:
+                log.warning("could not wake the reconciler for %s: Redis is unreachable", app_name)
 
     def _report_crash(self, container_id: str, attributes: dict[str, str]) -> None:
         """A platform line when a process dies on its own (Heroku's "State changed from up to
