@@ -92,16 +92,35 @@ class BuildCgroup:
                         os.kill(int(pid), signal.SIGKILL)
 
 
+def _systemd_name(build_id: int) -> str:
+    # systemd names nest by dashes: paas-INSTANCE-builds.slice holds paas-INSTANCE-builds-N.slice.
+    return f"paas-{settings.PAAS_INSTANCE}-builds-{build_id}"
+
+
+def _cgroupfs_parent(build_id: int) -> str:
+    return f"/paas-{settings.PAAS_INSTANCE}-builds/{build_id}"
+
+
+def build_steps_kill(build_id: int) -> None:
+    """Stop what a build whose worker died left running: the engine's builder carries on with
+    the step it was given (a slow RUN line would hold its CPU and memory to the end)."""
+    driver, _ = _engine_cgroups()
+    if driver == "systemd":
+        BuildCgroup(f"{_systemd_name(build_id)}.slice", driver).kill()
+        return
+    BuildCgroup(_cgroupfs_parent(build_id), driver).kill()
+    _remove_cgroupfs(_cgroupfs_parent(build_id))
+
+
 @contextlib.contextmanager
 def build_cgroup(build_id: int) -> Iterator[BuildCgroup]:
     """The build's cgroup for the engine's build API, limited to PAAS_BUILD_PIDS_LIMIT processes."""
     driver, version = _engine_cgroups()
     pids = settings.PAAS_BUILD_PIDS_LIMIT
     if driver == "systemd":
-        # systemd names nest by dashes: paas-INSTANCE-builds.slice holds paas-INSTANCE-builds-N.slice.
-        yield BuildCgroup(_systemd_slice(f"paas-{settings.PAAS_INSTANCE}-builds-{build_id}", pids), driver)
+        yield BuildCgroup(_systemd_slice(_systemd_name(build_id), pids), driver)
         return
-    parent = f"/paas-{settings.PAAS_INSTANCE}-builds/{build_id}"
+    parent = _cgroupfs_parent(build_id)
     (_cgroupfs_v2 if version == "2" else _cgroupfs_v1)(parent, pids)
     try:
         yield BuildCgroup(parent, driver)

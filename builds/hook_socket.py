@@ -1,9 +1,10 @@
-"""The web process's end of a push's pre-receive hook: one private Unix socket per push.
+"""The web process's end of a push's git hooks: one private Unix socket per push.
 
-git runs the hook (builds/pre_receive.py) as a child of the `git receive-pack` this process
-started, so the hook reaches it through a socket in a fresh 0700 directory named in git's
-environment. The push's app and user come from the request this process already authorised;
-the hook only adds the ref updates and git's quarantine variables.
+git runs the hooks (builds/pre_receive.py: pre-receive, then post-receive once the branch has
+moved) as children of the `git receive-pack` this process started, so they reach it through a
+socket in a fresh 0700 directory named in git's environment. The push's app and user come from
+the request this process already authorised; the hook only adds the ref updates and git's
+quarantine variables.
 """
 import asyncio
 import json
@@ -16,7 +17,7 @@ from asgiref.sync import sync_to_async
 from django.db import connections
 
 from builds.pre_receive import QUARANTINE_VARS
-from builds.receive import pre_receive, release_push_lock
+from builds.receive import Push, post_receive, pre_receive, push_end
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +27,7 @@ _END = object()
 class PushHookSocket:
     def __init__(self, *, app_name: str, user_id: int, push_id: str) -> None:
         self.app_name = app_name
-        self.user_id = user_id
-        self.push_id = push_id
+        self.push = Push(app_name=app_name, user_id=user_id, push_id=push_id)
         self.directory = tempfile.mkdtemp(prefix="paas-push-")
         self.path = os.path.join(self.directory, "hook.sock")
         self.server: asyncio.AbstractServer | None = None
@@ -41,13 +41,14 @@ class PushHookSocket:
         if self.server is not None:
             self.server.close()
         shutil.rmtree(self.directory, ignore_errors=True)
-        await sync_to_async(release_push_lock, thread_sensitive=False)(self.app_name, self.push_id)
+        await sync_to_async(push_end, thread_sensitive=False)(self.push)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             request = json.loads(await reader.readline())
             updates = str(request["updates"])
             git_env = {name: str(value) for name, value in request["env"].items() if name in QUARANTINE_VARS}
+            hook = str(request.get("hook", "pre-receive"))
         except (ValueError, KeyError, TypeError, AttributeError):
             log.warning("malformed request on the pre-receive socket of %s", self.app_name)
             writer.close()
@@ -62,16 +63,11 @@ class PushHookSocket:
         def answer() -> int:
             # A thread of its own for the whole build: the event loop keeps serving meanwhile.
             try:
-                return pre_receive(
-                    updates=updates,
-                    git_env=git_env,
-                    app_name=self.app_name,
-                    user_id=self.user_id,
-                    push_id=self.push_id,
-                    say=say,
-                )
+                if hook == "post-receive":
+                    return post_receive(self.push, say=say)
+                return pre_receive(self.push, updates=updates, git_env=git_env, say=say)
             except Exception:
-                log.exception("pre-receive of a push to %s crashed", self.app_name)
+                log.exception("%s of a push to %s crashed", hook, self.app_name)
                 say(" !     Push rejected: internal error in the platform (see its web log).")
                 return 1
             finally:

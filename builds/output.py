@@ -1,5 +1,6 @@
 """A build's output as it happens: a capped Redis stream that the git push (and later the
-dashboard) follows, ended by one `end` entry that carries the outcome."""
+dashboard) follows, ended by one `end` entry that carries the outcome. A `ready` entry before
+it says the release is started and checked and waits for the push's branch to hold the commit."""
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -18,8 +19,22 @@ class Ending:
     message: str
 
 
+@dataclass(frozen=True)
+class Ready:
+    """The new release waits to go live until git has moved the push's branch to its commit."""
+
+
+READY = Ready()
+
+
 def _key(build_id: int) -> str:
     return f"paas:{settings.PAAS_INSTANCE}:build:{build_id}:output"
+
+
+def end_stream(build_id: int, *, succeeded: bool, message: str) -> None:
+    key = _key(build_id)
+    redis_client().xadd(key, {"end": "succeeded" if succeeded else "failed", "message": message})
+    redis_client().expire(key, KEEP_SECONDS)
 
 
 def discard(build_id: int) -> None:
@@ -32,6 +47,7 @@ class BuildOutput:
     end; build lines also go to the app's log stream."""
 
     def __init__(self, build_id: int, app_id: int) -> None:
+        self.build_id = build_id
         self.key = _key(build_id)
         self.app_id = app_id
         self.redis = redis_client()
@@ -49,18 +65,20 @@ class BuildOutput:
             if len(self.lines) == 1:
                 self.redis.expire(self.key, KEEP_SECONDS)  # even if this worker dies mid-build
 
+    def ready(self) -> None:
+        self.redis.xadd(self.key, {"ready": "1"})
+
     def end(self, *, succeeded: bool, message: str) -> None:
-        self.redis.xadd(self.key, {"end": "succeeded" if succeeded else "failed", "message": message})
-        self.redis.expire(self.key, KEEP_SECONDS)
+        end_stream(self.build_id, succeeded=succeeded, message=message)
 
     @property
     def text(self) -> str:
         return "\n".join(self.lines)
 
 
-def follow(build_id: int, *, idle: float = 2.0) -> Iterator[str | Ending | None]:
-    """Yield lines as they arrive, then the Ending; yields None after each `idle` seconds of
-    silence so the caller can check that the build is still alive."""
+def follow(build_id: int, *, idle: float = 2.0) -> Iterator[str | Ready | Ending | None]:
+    """Yield lines (and READY) as they arrive, then the Ending; yields None after each `idle`
+    seconds of silence so the caller can check that the build is still alive."""
     redis = redis_client()
     key = _key(build_id)
     last_id = "0-0"
@@ -75,7 +93,7 @@ def follow(build_id: int, *, idle: float = 2.0) -> Iterator[str | Ending | None]
             if "end" in fields:
                 yield Ending(succeeded=fields["end"] == "succeeded", message=fields.get("message", ""))
                 return
-            yield fields["line"]
+            yield READY if "ready" in fields else fields["line"]
 
 
 def lines_so_far(build_id: int) -> list[str]:

@@ -1,5 +1,10 @@
-"""A queued build, from source archive to live release: build the image, release, roll out."""
+"""A queued build, from source archive to live release: build the image, release, roll out.
+
+Nothing of a push's commit goes live unless the push's branch holds it: the build is released
+only while the push still holds its push lock, and the new release's router switch waits for
+git to move the branch (builds/receive.py says why it comes in that order)."""
 import logging
+import time
 
 from django.conf import settings
 from django.utils import timezone
@@ -13,10 +18,17 @@ from builds import builders
 from builds.errors import BuildFailed
 from builds.models import Build, BuildStatus
 from builds.output import BuildOutput
+from builds.push_lock import push_alive
+from builds.repositories import branch_head
 from builds.services import image_tag, source_path
 from builds.source import SourceArchive
 
 log = logging.getLogger(__name__)
+
+# How long a started release waits for git to move the branch once the push's hook has accepted it.
+BRANCH_WAIT_SECONDS = 30.0
+PUSH_GONE = "the push ended before its build was released (its client went away or the web process stopped); nothing was released"
+BRANCH_NOT_UPDATED = "the push did not complete: the branch was not updated; nothing was released"
 
 
 def _finish(build: Build, out: BuildOutput, status: BuildStatus, reason: str = "") -> None:
@@ -32,7 +44,25 @@ def _keep_output(build: Build, out: BuildOutput) -> None:
     Build.objects.filter(pk=build.pk).update(output=out.text)
 
 
-def build_and_deploy(build_id: int) -> None:
+def _branch_holds(build: Build, push_id: str, out: BuildOutput):
+    """The router switch's condition: the push's branch holds the build's commit."""
+
+    def wait() -> None:
+        out.ready()  # the push's pre-receive hook exits 0 on this, and git moves the branch
+        deadline = time.monotonic() + BRANCH_WAIT_SECONDS
+        while True:
+            # The push first, then the branch: once the push has let go, git has moved it or never will.
+            alive = push_alive(build.app.name, push_id)
+            if branch_head(build.app_id, build.ref) == build.commit:
+                return
+            if not alive or time.monotonic() > deadline:
+                raise RolloutFailed(BRANCH_NOT_UPDATED)
+            time.sleep(0.2)
+
+    return wait
+
+
+def build_and_deploy(build_id: int, push_id: str) -> None:
     build = Build.objects.select_related("app", "created_by").get(pk=build_id)
     app = build.app
     out = BuildOutput(build.pk, app.pk)
@@ -58,6 +88,10 @@ def build_and_deploy(build_id: int) -> None:
         raise
     finally:
         context.unlink(missing_ok=True)
+    if not push_alive(app.name, push_id):
+        _finish(build, out, BuildStatus.FAILED, PUSH_GONE)
+        out.end(succeeded=False, message=f"Push cancelled: {PUSH_GONE}")
+        return
     _finish(build, out, BuildStatus.SUCCEEDED)
 
     release = release_create(
@@ -71,7 +105,7 @@ def build_and_deploy(build_id: int) -> None:
     types = ", ".join(sorted(process_types))
     out.say(f"-----> Releasing v{release.version} (process types: {types})")
     try:
-        went_live = deploy(release, out.show)
+        went_live = deploy(release, out.show, before_switch=_branch_holds(build, push_id, out))
     except RolloutFailed as error:
         out.say(f"Release v{release.version} failed; the previous release keeps serving.")
         out.say(f"Deploy failed: {error}")

@@ -1,28 +1,55 @@
-"""What a push does in its pre-receive step: check the refs, queue the build, relay its output."""
+"""What a push does in its git hooks: check the refs, queue the build, relay its output.
+
+git moves the branch only after pre-receive exits 0, and a release must go live only from a
+commit the branch holds (a web process killed mid-push once released a commit git then never
+put on the branch). So the push has two steps. Pre-receive relays the build and the rollout up
+to the point where the new release is started and health-checked (the output stream's READY);
+a failure up to there rejects the push as before. Then it exits 0, git moves the branch, and
+the worker, which waits for the branch to hold the commit (builds/pipeline.py), switches the
+router; post-receive relays that end. A push that ends before the branch moves (its client
+went away, the web process died, git refused the update) lets go of its push lock, and the
+worker then drops the new release: nothing of that commit goes live.
+"""
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import django_rq
 import git
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from redis.exceptions import LockError
-from redis.lock import Lock
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.worker import Worker
 
 from applications.models import App
-from builds.output import Ending, follow
+from builds.liveness import build_abandon, build_gone_reason
+from builds.output import Ending, Ready, follow
+from builds.push_lock import push_lock
 from builds.ref_updates import ZERO, check_updates, parse_updates
-from builds.repositories import repository_path
+from builds.repositories import branch_head, repository_path
 from builds.services import build_create, build_job_id
+from paas.leases import Lease
 from paas.redis_client import redis_client
 
-DEAD_JOB = {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
-# How long a successful push keeps the app's push lock for git to move the branch.
-REF_UPDATE_SECONDS = 60
+Say = Callable[[str], None]
+CANCELLED = Ending(False, "the push was cancelled: its client went away")
+
+
+@dataclass
+class Push:
+    """One push, from pre-receive until `git receive-pack` exits (`push_end`)."""
+
+    app_name: str
+    user_id: int
+    push_id: str
+    lock: Lease | None = None
+    build_id: int | None = None
+    started: float = 0.0
+    output: Iterator | None = None
+    ended: threading.Event = field(default_factory=threading.Event)
 
 
 def _archive(app: App, commit: str, git_env: dict[str, str]) -> Callable[[Path], None]:
@@ -35,137 +62,131 @@ def _archive(app: App, commit: str, git_env: dict[str, str]) -> Callable[[Path],
     return write
 
 
-def _job_gone(job_id: str) -> str | None:
-    """Why the build's job can no longer produce output, or None while it may."""
-    connection = redis_client()
-    try:
-        job = Job.fetch(job_id, connection=connection)
-    except NoSuchJobError:
-        return "the build job disappeared from the queue (was Redis restarted?)"
-    status = job.get_status(refresh=True)
-    if status in DEAD_JOB:
-        return f"the build worker stopped the build ({status}); see the worker log"
-    return None
+def _say_failure(say: Say, reason: str) -> None:
+    say("")
+    say(f" !     {reason}")
+    say("")
 
 
-def _branch_head(app: App, ref: str) -> str:
-    try:
-        return git.Repo(repository_path(app.pk)).git.rev_parse("--verify", "--quiet", ref)
-    except git.GitCommandError:
-        return ZERO
-
-
-def _push_lock(app_name: str) -> Lock:
-    return redis_client().lock(
-        f"paas:{settings.PAAS_INSTANCE}:push:{app_name}",
-        timeout=settings.PAAS_BUILD_TIMEOUT + 600,
-        thread_local=False,
-    )
-
-
-def pre_receive(
-    *, updates: str, git_env: dict[str, str], app_name: str, user_id: int, push_id: str, say: Callable[[str], None]
-) -> int:
+def pre_receive(push: Push, *, updates: str, git_env: dict[str, str], say: Say) -> int:
     """The pre-receive hook's answer: its output goes to `say`, and a non-zero code rejects the push."""
     ref_updates = parse_updates(updates)
     reason = check_updates(ref_updates)
     if reason is None:
         old, new, ref = ref_updates[0]
-        started = time.monotonic()
-        outcome = receive_push(
-            app_name=app_name, user_id=user_id, push_id=push_id, old=old, commit=new, ref=ref, git_env=git_env, say=say
-        )
+        push.started = time.monotonic()
+        outcome = receive_push(push, old=old, commit=new, ref=ref, git_env=git_env, say=say)
+        if isinstance(outcome, Ready):
+            return 0  # git moves the branch now; post-receive relays the rest
         if outcome.succeeded:
-            say(f"-----> {outcome.message} in {time.monotonic() - started:.1f}s")
+            say(f"-----> {outcome.message} in {time.monotonic() - push.started:.1f}s")
             return 0
         reason = outcome.message
-    say("")
-    say(f" !     {reason}")
-    say("")
+    _say_failure(say, reason)
     return 1
 
 
-def receive_push(
-    *,
-    app_name: str,
-    user_id: int,
-    push_id: str,
-    old: str,
-    commit: str,
-    ref: str,
-    git_env: dict[str, str],
-    say: Callable[[str], None],
-) -> Ending:
-    """Build and roll out a pushed commit, one push per app at a time.
+def post_receive(push: Push, *, say: Say) -> int:
+    """git has moved the branch: relay the release's going live (git ignores the code)."""
+    if push.output is None:
+        return 0
+    outcome = _follow(push, say)
+    if isinstance(outcome, Ending) and outcome.succeeded:
+        say(f"-----> {outcome.message} in {time.monotonic() - push.started:.1f}s")
+    else:
+        _say_failure(say, outcome.message if isinstance(outcome, Ending) else "the release did not go live")
+    return 0
 
-    The lock's token is the push's id and, when the push succeeds, the lock outlives this hook:
-    git moves the branch only after pre-receive exits, so the git endpoint releases it once
-    `git receive-pack` has exited (`release_push_lock`). Otherwise a second push could check the
-    branch before it moved and go live while git then refuses to move the branch for it."""
-    app = App.objects.get(name=app_name)
-    user = get_user_model().objects.get(pk=user_id)
+
+def receive_push(push: Push, *, old: str, commit: str, ref: str, git_env: dict[str, str], say: Say) -> Ending | Ready:
+    """Build a pushed commit and roll it out up to READY, one push per app at a time.
+
+    The push lock's token is the push's id and, once pre-receive has accepted the push, it
+    outlives this hook: git moves the branch only after pre-receive exits, so `push_end` lets go
+    once `git receive-pack` has exited. Otherwise a second push could check the branch before it
+    moved and go live while git then refuses to move the branch for it."""
+    app = App.objects.get(name=push.app_name)
+    user = get_user_model().objects.get(pk=push.user_id)
     if not Worker.all(queue=django_rq.get_queue(settings.PAAS_BUILD_QUEUE)):
         return Ending(False, "no build worker is running on this platform; start it with `make up`")
 
-    lock = _push_lock(app.name)
-    if not lock.acquire(blocking=False, token=push_id):
-        say("-----> Waiting for another push to this app to finish")
-        if not lock.acquire(blocking_timeout=settings.PAAS_BUILD_TIMEOUT, token=push_id):
-            return Ending(False, "another push to this app is still running; try again later")
-    outcome = Ending(False, "the push was interrupted")
+    push.lock = push_lock(app.name, push.push_id)
+    if not _take(push, say):
+        return CANCELLED if push.ended.is_set() else Ending(False, "another push to this app is still running; try again later")
+    outcome: Ending | Ready = Ending(False, "the push was interrupted")
     try:
-        if _branch_head(app, ref) != old:
+        if (branch_head(app.pk, ref) or ZERO) != old:
             outcome = Ending(False, "another push updated this branch meanwhile; fetch, merge and push again")
         else:
-            outcome = _build_and_follow(app, user, commit, ref, git_env, say)
+            outcome = _build_and_follow(push, app, user, commit, ref, git_env, say)
         return outcome
     finally:
-        if outcome.succeeded:
-            lock.extend(REF_UPDATE_SECONDS, replace_ttl=True)  # in case the release never comes
-        else:
-            lock.release()
+        if not isinstance(outcome, Ready) and not outcome.succeeded:
+            push.lock.release()
 
 
-def push_in_progress(app_name: str) -> bool:
-    return _push_lock(app_name).locked()
-
-
-def release_push_lock(app_name: str, push_id: str) -> None:
-    """Called once the push's `git receive-pack` has exited (and so has moved the branch)."""
-    lock = _push_lock(app_name)
-    lock.local.token = push_id.encode()
-    try:
-        lock.release()
-    except LockError:
-        pass  # expired already, or another push's lock
-
-
-def _build_and_follow(
-    app: App, user, commit: str, ref: str, git_env: dict[str, str], say: Callable[[str], None]
-) -> Ending:
-    build = build_create(app=app, user=user, commit=commit, ref=ref, write_source=_archive(app, commit, git_env))
-    job_id = build_job_id(build.pk)
-    say(f"-----> Build {build.pk} queued for {app.name} ({commit[:7]})")
+def _take(push: Push, say: Say) -> bool:
+    """The app's push lock, waiting for another push to finish unless this one ends meanwhile."""
+    if push.lock.acquire():
+        return True
+    say("-----> Waiting for another push to this app to finish")
     deadline = time.monotonic() + settings.PAAS_BUILD_TIMEOUT
-    for item in follow(build.pk):
-        if isinstance(item, Ending):
+    while time.monotonic() < deadline and not push.ended.is_set():
+        if push.lock.acquire(wait=1):
+            if push.ended.is_set():  # its client left while it waited
+                push.lock.release()
+                return False
+            return True
+    return False
+
+
+def push_end(push: Push) -> None:
+    """Called once the push's `git receive-pack` has exited: it has moved the branch, or never will."""
+    push.ended.set()
+    if push.lock is not None:
+        push.lock.release()
+
+
+def _build_and_follow(push: Push, app: App, user, commit: str, ref: str, git_env: dict[str, str], say: Say) -> Ending | Ready:
+    build = build_create(
+        app=app, user=user, commit=commit, ref=ref, push_id=push.push_id, write_source=_archive(app, commit, git_env)
+    )
+    push.build_id = build.pk
+    push.output = follow(build.pk)
+    say(f"-----> Build {build.pk} queued for {app.name} ({commit[:7]})")
+    return _follow(push, say)
+
+
+def _follow(push: Push, say: Say) -> Ending | Ready:
+    """Relay the build's output up to READY or its end, while the build's job lives."""
+    deadline = time.monotonic() + settings.PAAS_BUILD_TIMEOUT
+    job_id = build_job_id(push.build_id)
+    for item in push.output:
+        if isinstance(item, (Ending, Ready)):
             return item
+        if push.ended.is_set():
+            _cancel_if_queued(push.build_id, job_id, CANCELLED.message)
+            return CANCELLED
         if item is not None:
             say(item)
             continue
-        if reason := _job_gone(job_id):
+        if reason := build_gone_reason(push.build_id):
+            build_abandon(push.build_id, reason)
             return Ending(False, reason)
         if time.monotonic() > deadline:
-            _cancel_if_queued(job_id)
-            return Ending(False, f"the build did not finish within {settings.PAAS_BUILD_TIMEOUT}s")
+            reason = f"the build did not finish within {settings.PAAS_BUILD_TIMEOUT}s"
+            _cancel_if_queued(push.build_id, job_id, reason)
+            return Ending(False, reason)
     return Ending(False, "the build output ended without an outcome")
 
 
-def _cancel_if_queued(job_id: str) -> None:
-    """A push that gave up must not go live later: drop its build if no worker took it yet."""
+def _cancel_if_queued(build_id: int, job_id: str, reason: str) -> None:
+    """A push that gave up must not go live later: drop its build if no worker took it yet
+    (a build already running sees that its push is gone before it releases anything)."""
     try:
         job = Job.fetch(job_id, connection=redis_client())
     except NoSuchJobError:
         return
     if job.get_status(refresh=True) == JobStatus.QUEUED:
         job.cancel()
+        build_abandon(build_id, reason)

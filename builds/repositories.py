@@ -30,7 +30,16 @@ def repository_discard(app_id: int) -> None:
     shutil.rmtree(repository_path(app_id), ignore_errors=True)
 
 
-HOOKS = {"pre-receive": "builds.pre_receive"}
+def branch_head(app_id: int, ref: str) -> str | None:
+    """The commit `ref` points at, or None if it does not exist (yet)."""
+    try:
+        return git.Repo(repository_path(app_id)).git.rev_parse("--verify", "--quiet", ref)
+    except git.GitCommandError:
+        return None
+
+
+# One relay for both: pre-receive accepts or rejects the push, post-receive reports the rollout.
+HOOKS = {"pre-receive": "builds.pre_receive", "post-receive": "builds.pre_receive"}
 
 
 def hooks_dir() -> Path:

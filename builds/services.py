@@ -27,15 +27,17 @@ def build_job_id(build_id: int) -> str:
     return f"paas-{settings.PAAS_INSTANCE}-build-{build_id}"
 
 
-def _enqueue(build_id: int) -> None:
+def _enqueue(build_id: int, push_id: str) -> None:
     output.discard(build_id)
     django_rq.get_queue(settings.PAAS_BUILD_QUEUE).enqueue(
-        "builds.jobs.run_build", build_id, job_id=build_job_id(build_id), job_timeout=settings.PAAS_BUILD_TIMEOUT
+        "builds.jobs.run_build", build_id, push_id, job_id=build_job_id(build_id), job_timeout=settings.PAAS_BUILD_TIMEOUT
     )
 
 
-def build_create(*, app: App, user, commit: str, ref: str, write_source: Callable[[Path], None]) -> Build:
-    """Record the build, let `write_source(path)` store its source, and queue it."""
+def build_create(
+    *, app: App, user, commit: str, ref: str, push_id: str, write_source: Callable[[Path], None]
+) -> Build:
+    """Record the build, let `write_source(path)` store its source, and queue it for the push `push_id`."""
     build_dir = Path(settings.PAAS_BUILD_DIR)
     build_dir.mkdir(parents=True, exist_ok=True)
     # Archive before the transaction: a big repository must not hold SQLite's write lock.
@@ -46,7 +48,7 @@ def build_create(*, app: App, user, commit: str, ref: str, write_source: Callabl
         with transaction.atomic():
             build = Build.objects.create(app=app, created_by=user, commit=commit, ref=ref)
             os.replace(staged_path, source_path(build.pk))
-            transaction.on_commit(lambda: _enqueue(build.pk))
+            transaction.on_commit(lambda: _enqueue(build.pk, push_id))
     finally:
         staged_path.unlink(missing_ok=True)
     return build

@@ -1,23 +1,24 @@
 """The per-app rollout lock: one rollout, restart, rename, deletion or reconcile pass acts on an
 app at a time, across every worker and the web process. Keyed by the app's name, which its
-containers carry, so a name a rename gave up stays held until the rename is over."""
+containers carry, so a name a rename gave up stays held until the rename is over.
+
+It is a lease (paas/leases.py): held while its holder lives, so a worker killed mid-rollout
+frees the app within seconds rather than after an hour."""
 from contextlib import contextmanager
 
 from django.conf import settings
 
-from paas.redis_client import redis_client
+from paas.leases import Lease
 
-LOCK_SECONDS = 3600
+WAIT_SECONDS = 3600
 
 
 class RolloutFailed(Exception):
     pass
 
 
-def _rollout_lock(app_name: str):
-    return redis_client().lock(
-        f"paas:{settings.PAAS_INSTANCE}:rollout:{app_name}", timeout=LOCK_SECONDS, thread_local=False
-    )
+def _key(app_name: str) -> str:
+    return f"paas:{settings.PAAS_INSTANCE}:rollout:{app_name}"
 
 
 def app_rollout_lock(app, *, wait: bool = True):
@@ -29,12 +30,12 @@ def app_rollout_lock(app, *, wait: bool = True):
 @contextmanager
 def name_rollout_lock(app_name: str, *, wait: bool = True):
     """app_rollout_lock by the app's name (which containers carry: a renamed app's old one)."""
-    lock = _rollout_lock(app_name)
-    acquired = lock.acquire(blocking=wait, blocking_timeout=LOCK_SECONDS if wait else None)
+    lease = Lease(_key(app_name))
+    acquired = lease.acquire(wait=WAIT_SECONDS if wait else 0)
     if not acquired and wait:
         raise RolloutFailed(f"another rollout of {app_name} did not finish within an hour")
     try:
         yield acquired
     finally:
         if acquired:
-            lock.release()
+            lease.release()

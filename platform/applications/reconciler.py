@@ -23,6 +23,7 @@ from applications.models import App, Release, ReleaseStatus
 from applications.locks import RolloutFailed, app_rollout_lock, name_rollout_lock
 from applications.rollout import check_ready, process_spec, running_processes, web_addresses
 from applications.selectors import live_release
+from builds.liveness import builds_sweep
 from controlplane import heartbeat
 from observability import logstream
 from router import routing
@@ -81,6 +82,7 @@ class Reconciler:
             log.warning("looking for leftover containers: %s", error)
         # Config changes and rollbacks whose queued rollout Redis lost (it was down, or restarted empty).
         deploys.stranded_deploys_queue()
+        builds_sweep()  # builds whose worker died with no push watching
 
     def _sweep_orphans(self, names: set[str]) -> None:
         """Stop containers of apps that no longer exist under that name, a drain window after
@@ -123,6 +125,11 @@ class Reconciler:
             processes = self.backend.processes(app.name)
             others = [p for p in processes if live is None or p.release != live.version]
             self._dispose(app, others)
+            # We hold the rollout lock: a release still deploying lost its rollout before it
+            # started any process (_dispose ends those that did).
+            Release.objects.filter(app=app, status=ReleaseStatus.DEPLOYING).update(
+                status=ReleaseStatus.FAILED, failure_reason="the rollout was interrupted (its worker stopped)"
+            )
             if live is not None:
                 self._converge(app, live, [p for p in processes if p.release == live.version])
 

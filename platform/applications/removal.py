@@ -2,7 +2,9 @@
 
 The engine and router are cleaned first, under the app's rollout lock (so no rollout or
 reconciler pass acts on it meanwhile): if that fails the app is still there to delete again,
-rather than leaving containers no record knows of. The team's activity log keeps a line."""
+rather than leaving containers no record knows of. The team's activity log keeps a line. No
+lock outlives the app: its push lock is removed (a push still running sees it gone and
+releases nothing) and its rollout lock is let go at the end."""
 import logging
 
 from django.db import transaction
@@ -10,6 +12,7 @@ from django.db import transaction
 from activity.services import activity_record
 from applications.models import App
 from applications.locks import app_rollout_lock
+from builds.push_lock import push_lock_discard
 from builds.repositories import repository_discard
 from observability import logstream
 from router import routing
@@ -30,6 +33,7 @@ def app_delete(*, app: App, user) -> None:
             if not backend.remove_image(image):
                 log.warning("image %s of deleted app %s is still in use; left in place", image, app.name)
         repository_discard(app.pk)
+        push_lock_discard(app.name)
         logstream.discard(app.pk)
         with transaction.atomic():
             activity_record(team_id=app.team_id, app_name=app.name, actor=user, verb="app", text=f"Deleted app {app.name}")

@@ -21,7 +21,7 @@ from applications.locks import RolloutFailed, app_rollout_lock
 from applications.rollout import start_formation, web_addresses
 from applications.selectors import live_release
 from applications.services import app_name_checked
-from builds.receive import push_in_progress
+from builds.push_lock import push_in_progress
 from observability import logstream
 from paas.errors import Conflict
 from router import routing

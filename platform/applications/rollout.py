@@ -132,8 +132,10 @@ def start_formation(backend: Backend, release: Release, env: dict[str, str], say
             raise _failure(backend, process, "exited right after it started")
 
 
-def deploy(release: Release, say: Say) -> bool:
-    """Roll the release out; False if a newer release went live first (nothing to do then)."""
+def deploy(release: Release, say: Say, *, before_switch: Callable[[], None] | None = None) -> bool:
+    """Roll the release out; False if a newer release went live first (nothing to do then).
+    `before_switch` runs once the new processes passed their checks; raising RolloutFailed
+    there drops them (a push's branch must hold the commit first: builds/pipeline.py)."""
     app = release.app
     backend = get_backend()
     lines: list[str] = []
@@ -167,6 +169,8 @@ def deploy(release: Release, say: Say) -> bool:
             if release.process_types.get(RELEASE_PHASE):
                 _release_phase(backend, release, env, tell)
             start_formation(backend, release, env, tell, started)
+            if before_switch is not None:
+                before_switch()
             routing.route_app(app.name, app.pk, web_addresses(started))
         except BaseException as error:
             # Whatever went wrong, the router still points at the old processes: drop the new ones.

@@ -182,6 +182,8 @@ PAAS_INSTANCE = os.environ.get("PAAS_INSTANCE", "default")
 PAAS_BUILD_QUEUE = f"paas-{PAAS_INSTANCE}-builds"
 # Rollouts with no build (config changes, rollbacks): workers take these before builds.
 PAAS_DEPLOY_QUEUE = f"paas-{PAAS_INSTANCE}-deploys"
+# A job's work-horse dies with its worker (paas/rq_worker.py).
+RQ = {"WORKER_CLASS": "paas.rq_worker.Worker"}
 RQ_QUEUES = {
     PAAS_DEPLOY_QUEUE: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600},
     PAAS_BUILD_QUEUE: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600},
