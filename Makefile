@@ -4,7 +4,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: up down test prereqs prereqs-for-tests base-images venv bench bench-zero-downtime bench-rollback bench-log-pipeline bench-dashboard bench-buildpack bench-registry
+.PHONY: up down admin-token test prereqs prereqs-for-tests base-images venv bench bench-zero-downtime bench-rollback bench-log-pipeline bench-dashboard bench-buildpack bench-registry
 
 up: prereqs venv
 	$(PYTHON) manage.py migrate --noinput -v0
@@ -12,6 +12,10 @@ up: prereqs venv
 
 down:
 	@if [ -x $(PYTHON) ]; then $(PYTHON) manage.py platform_down; else echo "Nothing to stop: no $(VENV)."; fi
+
+# A new admin API token in var/admin.token (`make up` keeps the one there while it is valid).
+admin-token: venv
+	$(PYTHON) manage.py admin_token
 
 # Unit and integration tests use Django's test database and an instance name of their own (so
 # they never touch a running install's containers); end-to-end tests start their own platform

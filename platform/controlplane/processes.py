@@ -1,12 +1,11 @@
-"""Start, stop and wait for the platform's own processes: web server, workers, reconciler, router.
+"""The platform's own processes: web server, workers, reconciler, log shipper, metrics sampler and
+router, each a program of the instance's supervisord (controlplane/supervision.py), which
+restarts whichever exits; here what they run, how `make up` knows each is ready, and their state.
 
-Each runs in its own session with a pid file under var/run and a log under var/log, so
 `make up` is idempotent and `make down` stops exactly what it started. App containers are not
 ours to stop here: they keep serving while the control plane restarts.
 """
 import os
-import signal
-import subprocess
 import sys
 import time
 import urllib.error
@@ -19,10 +18,15 @@ from django.conf import settings
 from rq.worker import Worker
 
 from applications.reconciler import restore_routes
-from controlplane import heartbeat
+from controlplane import heartbeat, process_events, supervision, unsupervised
+from controlplane.supervisor_config import Program, is_setting
+from controlplane.workers import worker_name
 from paas.redis_client import redis_client
 from router import nginx, routing
 from runtime.backend import get_backend
+
+ROUTER = "router"
+EVENT_LISTENER = "events"
 
 
 class StartFailed(Exception):
@@ -34,10 +38,6 @@ class Service:
     name: str
     command: list[str]
     ready: Callable[[], bool]
-
-
-def _worker_name(index: int) -> str:
-    return f"paas-{settings.PAAS_INSTANCE}-worker-{index}"
 
 
 def _web_ready() -> bool:
@@ -59,19 +59,21 @@ def _worker_ready(name: str) -> Callable[[], bool]:
 
 def _beating(name: str) -> Callable[[], bool]:
     def ready() -> bool:
-        pid = running_pid(name)
+        pid = supervision.pid_of(name)
         return pid is not None and heartbeat.pid_of(name) == pid
 
     return ready
 
 
+def _manage(*args: str) -> list[str]:
+    return [sys.executable, str(Path(settings.ROOT_DIR) / "manage.py"), *args]
+
+
 def services() -> list[Service]:
-    python = sys.executable
-    manage = str(Path(settings.ROOT_DIR) / "manage.py")
     web = Service(
         "web",
         [
-            python, "-m", "uvicorn", "paas.asgi:application",
+            sys.executable, "-m", "uvicorn", "paas.asgi:application",
             "--host", settings.PAAS_WEB_HOST, "--port", str(settings.PAAS_WEB_PORT),
             "--no-access-log", "--timeout-graceful-shutdown", "5",
             # Compression is per connection: every log viewer's copy of a batch would be deflated
@@ -83,112 +85,100 @@ def services() -> list[Service]:
     workers = [
         Service(
             f"worker-{i}",
-            # Listed first, deploys (config changes, rollbacks) go before builds.
-            [python, manage, "rqworker", settings.PAAS_DEPLOY_QUEUE, settings.PAAS_BUILD_QUEUE, "--name", _worker_name(i)],
-            _worker_ready(_worker_name(i)),
+            _manage("platform_worker", str(i)),
+            _worker_ready(worker_name(i)),
         )
         for i in range(1, settings.PAAS_WORKERS + 1)
     ]
-    reconciler = Service("reconciler", [python, manage, "reconcile"], _beating("reconciler"))
-    shipper = Service("logs", [python, manage, "ship_logs"], _beating("logs"))
-    sampler = Service("metrics", [python, manage, "sample_metrics"], _beating("metrics"))
+    reconciler = Service("reconciler", _manage("reconcile"), _beating("reconciler"))
+    shipper = Service("logs", _manage("ship_logs"), _beating("logs"))
+    sampler = Service("metrics", _manage("sample_metrics"), _beating("metrics"))
     return [web, *workers, reconciler, shipper, sampler]
 
 
-def _pid_file(name: str) -> Path:
-    return Path(settings.PAAS_RUN_DIR) / f"{name}.pid"
-
-
-def running_pid(name: str) -> int | None:
-    try:
-        pid = int(_pid_file(name).read_text())
-        os.kill(pid, 0)
-        return pid
-    except (OSError, ValueError):
-        return None
-
-
-def _child_env() -> dict[str, str]:
+def program_environment() -> dict[str, str]:
+    """What every platform process runs with: this command's settings (PAAS_*, DJANGO_*,
+    DATABASE_URL, ...), so the tests' and an operator's environment reach them."""
     root = str(settings.ROOT_DIR)
     return {
-        **os.environ,
+        **{name: value for name, value in os.environ.items() if is_setting(name)},
         "PYTHONPATH": os.pathsep.join([root, str(Path(root) / "platform")]),
         "DJANGO_SETTINGS_MODULE": "paas.settings",
         "PYTHONUNBUFFERED": "1",
     }
 
 
-def _spawn(service: Service) -> None:
-    log_dir = Path(settings.PAAS_LOG_DIR)
-    log_dir.mkdir(parents=True, exist_ok=True)
-    Path(settings.PAAS_RUN_DIR).mkdir(parents=True, exist_ok=True)
-    with open(log_dir / f"{service.name}.log", "ab") as log:
-        process = subprocess.Popen(
-            service.command,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=settings.ROOT_DIR,
-            env=_child_env(),
-            start_new_session=True,
-        )
-    _pid_file(service.name).write_text(str(process.pid))
+def programs() -> list[Program]:
+    environment = program_environment()
+    # Lower priorities start first and stop last: the listener sees every other start, and
+    # the router outlives the control plane on the way down.
+    return [
+        Program(EVENT_LISTENER, _manage("process_events"), environment, priority=1, listener=True),
+        Program(ROUTER, nginx.command(), {}, stop_signal="QUIT", priority=10),  # QUIT: finish requests
+        *(Program(service.name, service.command, environment, priority=20 if service.name == "web" else 30)
+          for service in services()),
+    ]
 
 
-def _wait(service: Service, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
+def _log_tail(name: str) -> str:
+    log = Path(settings.PAAS_LOG_DIR) / f"{name}.log"
+    return "\n".join(log.read_text(errors="replace").splitlines()[-15:]) if log.exists() else ""
+
+
+def _wait(service: Service, deadline: float) -> None:
     while time.monotonic() < deadline:
         if service.ready():
             return
-        if running_pid(service.name) is None:
+        state = supervision.process_info().get(service.name, {}).get("statename")
+        if state in ("FATAL", "STOPPED", None):
             break
         time.sleep(0.2)
     log = Path(settings.PAAS_LOG_DIR) / f"{service.name}.log"
-    tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:]) if log.exists() else ""
-    raise StartFailed(f"{service.name} did not become ready (log: {log}):\n{tail}")
+    raise StartFailed(f"{service.name} did not become ready (log: {log}):\n{_log_tail(service.name)}")
 
 
 def start_all(say: Callable[[str], None], timeout: float = 60) -> None:
     get_backend().guard_host()  # before anything is routed: after a reboot the apps came back without it
     restore_routes()
     routing.start()
+    if not supervision.is_running():
+        unsupervised.stop()
+        process_events.counts_path().unlink(missing_ok=True)  # restarts are counted per supervisord
+    supervision.apply(programs())
+    deadline = time.monotonic() + timeout
+    nginx.wait_serving(timeout)
     say(f"router     listening on {settings.PAAS_ROUTER_HOST}:{settings.PAAS_ROUTER_PORT}")
-    todo = services()
-    for service in todo:
-        if running_pid(service.name) is None:
-            _spawn(service)
-    for service in todo:
-        _wait(service, timeout)
-        say(f"{service.name:<10} running (pid {running_pid(service.name)})")
+    for service in services():
+        _wait(service, deadline)
+        say(f"{service.name:<10} running (pid {supervision.pid_of(service.name)})")
+    say(f"supervisor {supervision.config_path()} (restarts: {process_events.platform_log()})")
 
 
 def status_all() -> dict[str, dict]:
-    """Each platform process by name: its state and pid (the router's is nginx's master)."""
+    """Each platform process by name: its state, pid, seconds up, restarts and how it last
+    exited (the router's pid is nginx's master)."""
+    infos = supervision.process_info()
+    counts = process_events.restart_counts() if infos else {}
     statuses = {}
-    for service in services():
-        pid = running_pid(service.name)
-        statuses[service.name] = {"state": "running" if pid else "stopped", "pid": pid}
-    router_pid = nginx.master_pid()
-    statuses["router"] = {"state": "running" if router_pid else "stopped", "pid": router_pid}
+    for name in [*(service.name for service in services()), ROUTER, EVENT_LISTENER]:
+        info = infos.get(name)
+        state = info["statename"].lower() if info else "stopped"
+        running = state in ("running", "starting", "stopping")
+        record = counts.get(name, {})
+        statuses[name] = {
+            "state": state,
+            "pid": (info["pid"] or None) if info else None,
+            "uptime": info["now"] - info["start"] if info and running else None,
+            "restarts": record.get("restarts", 0),
+            "last_exit": record.get("last_exit"),
+            "last_exit_at": record.get("last_exit_at"),
+        }
     return statuses
 
 
-def stop_all(say: Callable[[str], None], timeout: float = 15) -> None:
-    names = [service.name for service in services()]
-    # Stop any worker beyond the configured count too (PAAS_WORKERS may have shrunk).
-    names += [p.stem for p in Path(settings.PAAS_RUN_DIR).glob("worker-*.pid") if p.stem not in names]
-    for name in names:
-        pid = running_pid(name)
-        if pid is not None:
-            os.killpg(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    for name in names:
-        while running_pid(name) is not None and time.monotonic() < deadline:
-            time.sleep(0.1)
-        pid = running_pid(name)
-        if pid is not None:
-            os.killpg(pid, signal.SIGKILL)
-        _pid_file(name).unlink(missing_ok=True)
-        say(f"{name:<10} stopped")
+def stop_all(say: Callable[[str], None]) -> None:
+    supervision.shutdown()
+    unsupervised.stop()
     routing.stop()
-    say("router     stopped")
+    for name in [*(service.name for service in services()), ROUTER, "supervisor"]:
+        say(f"{name:<10} stopped")

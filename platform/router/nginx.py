@@ -10,6 +10,7 @@ import os
 import secrets
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -59,6 +60,8 @@ def render_main(generation: str) -> str:
         f"    {kind}_temp_path {temp / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
     return f"""# Rendered by the platform (router/nginx.py); edits are overwritten.
+# In the foreground: supervisord runs it (controlplane/supervision.py).
+daemon off;
 worker_processes auto;
 pid {pid_file()};
 error_log {log_dir / 'router-error.log'} warn;
@@ -263,17 +266,30 @@ def replace_all(endpoints: dict[str, tuple[str, int]]) -> None:
     _test_and_reload(generation)
 
 
+def group_file() -> Path:
+    return Path(settings.PAAS_RUN_DIR) / "router.pgid"
+
+
+def command() -> list[str]:
+    """How supervisord runs the router: nginx in the foreground, through the launcher that
+    first ends a killed master's orphaned workers (router/launcher.py)."""
+    launcher = Path(__file__).with_name("launcher.py")
+    nginx = [settings.PAAS_NGINX_BINARY, "-p", str(_dir()), "-c", str(_conf())]
+    return [sys.executable, "-I", str(launcher), str(group_file()), "--", *nginx]
+
+
 def start() -> None:
-    generation = write_main_config()
-    if is_running():
-        return
-    result = _nginx()
-    if result.returncode != 0:
-        raise RouterError(f"router failed to start: {result.stderr.strip()}")
-    if not wait_for_generation(generation):
-        raise RouterError(f"the router did not answer on {_listen()} after starting")
+    """Write the main config and check it, so that a config nginx refuses is an error here
+    rather than supervisor's restarts of a router that cannot start; supervisord runs it."""
+    write_main_config()
+    test = _nginx("-t")
+    if test.returncode != 0:
+        raise RouterError(f"router config rejected: {test.stderr.strip()}")
 
 
-def stop() -> None:
-    if is_running():
-        _nginx("-s", "quit")
+def wait_serving(timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while _served_generation() is None:
+        if time.monotonic() > deadline:
+            raise RouterError(f"the router did not answer on {_listen()} after starting")
+        time.sleep(0.1)
