@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from dashboard.views import apps, config, login, observability, processes, releases, teams, tokens
+from dashboard.views import apps, config, login, observability, platform_status, processes, releases, teams, tokens
 
 APP = "apps/<str:app_name>/"
 TEAM = "teams/<str:team_name>/"
@@ -43,4 +43,5 @@ urlpatterns = [
     path("tokens/", tokens.token_list, name="token-list"),
     path("tokens/new", tokens.token_new, name="token-new"),
     path("tokens/<int:token_id>/revoke", tokens.token_remove, name="token-revoke"),
+    path("platform/", platform_status.platform_status, name="platform-status"),
 ]

@@ -1,5 +1,5 @@
 """Apps keep serving while the platform's own processes restart, and the router is rebuilt
-from the database when it comes back."""
+from the database when it comes back. (kill -9 of each, and supervision: tests/e2e/faults.)"""
 import os
 import signal
 import time
@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.faults import process_pid, process_status
 from tests.support import Load, deploy_site, nat_rules
 
 pytestmark = pytest.mark.e2e
 
 
-def _stop_service(run_dir: Path, name: str) -> None:
-    pid = int((run_dir / f"{name}.pid").read_text())
+def _stop_service(platform, name: str) -> None:
+    pid = process_pid(platform, name)
     os.killpg(pid, signal.SIGTERM)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -24,7 +25,7 @@ def _stop_service(run_dir: Path, name: str) -> None:
         time.sleep(0.1)
     os.kill(pid, signal.SIGUSR1)  # its threads' stacks, into its log (manage.py)
     time.sleep(0.5)
-    log = run_dir.parent / "log" / f"{name}.log"
+    log = platform.var_dir / "log" / f"{name}.log"
     tail = log.read_text()[-6000:] if log.exists() else "(no log)"
     raise AssertionError(f"{name} (pid {pid}) did not stop within 20s of SIGTERM; its log ends:\n{tail}")
 
@@ -39,15 +40,12 @@ def test_restarting_web_workers_and_reconciler_never_interrupts_serving(platform
     load.start()
     time.sleep(0.5)
 
-    run_dir = platform.var_dir / "run"
-    names = [p.stem for p in run_dir.glob("*.pid") if p.stem != "router"]
+    names = [name for name in process_status(platform) if name not in ("router", "events")]
     assert {"web", "worker-1", "reconciler"} <= set(names)
     for name in names:
-        _stop_service(run_dir, name)
-    time.sleep(1)  # everything but the router and the app is down now
+        _stop_service(platform, name)  # each stops within 20 s of SIGTERM (supervisor starts it again)
     result = platform.manage("platform_up")
     assert result.returncode == 0, result.stdout + result.stderr
-    platform.admin_token = (platform.var_dir / "admin.token").read_text().strip()  # make up issues a new one
     time.sleep(1)
 
     load.finish()
@@ -70,6 +68,5 @@ def test_router_restart_is_rebuilt_from_the_database(platform, tmp_path):
     result = platform.manage("platform_up")
 
     assert result.returncode == 0, result.stdout + result.stderr
-    platform.admin_token = (platform.var_dir / "admin.token").read_text().strip()
     assert platform.get(app) == (200, "routed again\n")
     assert f"paas app {app}" in nat_rules()

@@ -38,7 +38,7 @@ class Row:
     kind: str  # api | page | git | ws
     method: str
     path: str
-    needs: str  # "user" (anyone logged in) or the lowest role that may
+    needs: str  # "user" (anyone logged in), "staff", or the lowest role that may
     body: dict | None = None
 
     def __str__(self) -> str:
@@ -119,6 +119,7 @@ TABLE = [
     Row("page", "GET", "/tokens/", "user"),
     Row("page", "POST", "/tokens/new", "user", {"description": "ci"}),
     Row("page", "POST", "/tokens/OWN_TOKEN/revoke", "user"),
+    Row("page", "GET", "/platform/", "staff"),  # the platform's own processes: no caller here is staff
     # git smart HTTP: fetching (clone, pull) is viewing; pushing is deploying
     Row("git", "GET", "/git/shop.git/info/refs?service=git-upload-pack", "viewer"),
     Row("git", "GET", "/git/shop.git/info/refs?service=git-receive-pack", "developer"),
@@ -154,6 +155,8 @@ def expected(row: Row, caller: str) -> str:
         return "unauthenticated"
     if row.needs == "user":
         return "allowed"
+    if row.needs == "staff":
+        return "not found"
     if caller == "outsider":
         return "not found"
     return "allowed" if ROLES.index(caller) >= ROLES.index(row.needs) else "forbidden"
