@@ -18,6 +18,8 @@ from django.db import connections
 
 from builds.pre_receive import QUARANTINE_VARS
 from builds.receive import Push, post_receive, pre_receive, push_end
+from observability.health import redis_address, redis_unreachable
+from paas.failures import REDIS_DOWN
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +68,17 @@ class PushHookSocket:
                 if hook == "post-receive":
                     return post_receive(self.push, say=say)
                 return pre_receive(self.push, updates=updates, git_env=git_env, say=say)
+            except REDIS_DOWN:
+                # pre-receive's first Redis call (is a build worker alive?) comes before it records
+                # anything; a build it started is the build sweep's. In post-receive git has moved
+                # the branch already: only the news of the rollout is lost.
+                log.exception("%s of a push to %s: Redis went away", hook, self.app_name)
+                if hook == "post-receive":
+                    say(f" !     The platform's Redis at {redis_address()} is unreachable: the rollout's progress "
+                        "cannot be shown; see the app's releases.")
+                    return 0
+                say(f" !     Push rejected: {redis_unreachable('the push was not accepted')}")
+                return 1
             except Exception:
                 log.exception("%s of a push to %s crashed", hook, self.app_name)
                 say(" !     Push rejected: internal error in the platform (see its web log).")
