@@ -45,6 +45,8 @@ def _web_ready() -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             return response.status == 200
+    except urllib.error.HTTPError as error:
+        return error.code == 503  # web is up; a dependency /healthz names is down (not web's to wait for)
     except (OSError, urllib.error.URLError):
         return False
 
