@@ -4,7 +4,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: up down admin-token test prereqs prereqs-for-tests base-images venv bench bench-zero-downtime bench-rollback bench-log-pipeline bench-dashboard bench-buildpack bench-registry
+.PHONY: up down admin-token test prereqs prereqs-for-tests base-images venv bench bench-zero-downtime bench-rollback bench-log-pipeline bench-dashboard bench-buildpack bench-registry bench-faults
 
 up: prereqs venv
 	$(PYTHON) manage.py migrate --noinput -v0
@@ -32,6 +32,7 @@ bench: prereqs-for-tests venv base-images
 	$(PYTHON) bench/dashboard_pages.py
 	$(PYTHON) bench/buildpack_builds.py
 	$(PYTHON) bench/registry_deploys.py
+	$(PYTHON) bench/faults.py
 
 bench-zero-downtime: prereqs venv
 	$(PYTHON) bench/zero_downtime.py
@@ -50,6 +51,9 @@ bench-buildpack: prereqs venv base-images
 
 bench-registry: prereqs-for-tests venv
 	$(PYTHON) bench/registry_deploys.py
+
+bench-faults: prereqs-for-tests venv base-images
+	$(PYTHON) bench/faults.py
 
 prereqs:
 	@scripts/prereqs

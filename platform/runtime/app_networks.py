@@ -139,7 +139,8 @@ def _iptables(*args: str, check: bool = True) -> bool:
 def ensure_guard() -> None:
     """The filter rules that keep the apps' containers off the host: added once, shared by every
     instance on the host, and left in place (apps' containers outlive `platform_down`). A reboot
-    takes them away while the engine brings the containers back: `platform_up` puts them back."""
+    takes them away while the engine brings the containers back: `platform_up`, and the reconciler
+    when it starts (under systemd, after a reboot, without `make up`), put them back."""
     if _iptables("-C", "INPUT", "-i", f"{INTERFACE_PREFIX}+", "-j", GUARD_CHAIN, check=False):
         return
     if not _iptables("-L", GUARD_CHAIN, "-n", check=False):

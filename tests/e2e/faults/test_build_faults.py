@@ -12,7 +12,15 @@ import redis
 from django.conf import settings as django_settings
 
 from tests.faults import RouterTraffic, process_pid, seconds_until
-from tests.support import BASE_IMAGE, Platform, SourceTree, git, start_platform, static_site, stop_platform
+from tests.support import (
+    BASE_IMAGE,
+    Platform,
+    SourceTree,
+    git,
+    start_platform,
+    static_site,
+    stop_platform,
+)
 
 pytestmark = pytest.mark.e2e
 

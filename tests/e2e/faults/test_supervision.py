@@ -10,9 +10,16 @@ import time
 from pathlib import Path
 
 import pytest
-
 from router.launcher import nginx_in_group
-from tests.faults import RouterTraffic, kill_process, process_pid, process_status, replaced, seconds_until
+
+from tests.faults import (
+    RouterTraffic,
+    kill_process,
+    process_pid,
+    process_status,
+    replaced,
+    seconds_until,
+)
 from tests.support import deploy_site, start_platform, stop_platform
 
 pytestmark = pytest.mark.e2e
@@ -103,7 +110,7 @@ def test_a_program_that_cannot_start_backs_off_and_ends_fatal(own_platform):
         result = blocked.manage("platform_up")
         assert result.returncode != 0
         assert "web did not become ready" in result.stderr
-        seconds = seconds_until("web to be FATAL", lambda: process_status(platform)["web"]["state"] == "fatal", timeout=60)
+        seconds_until("web to be FATAL", lambda: process_status(platform)["web"]["state"] == "fatal", timeout=60)
         elapsed = time.monotonic() - started
     log = _platform_log(platform)
     attempts = log.count("web exited as it started")
