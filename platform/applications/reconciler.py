@@ -186,7 +186,7 @@ class Reconciler:
             else:
                 slots[key] = process
 
-        env = None
+        missing = []
         for process_type, index in sorted(wanted):
             row = rows[process_type]
             process = slots.get((process_type, index))
@@ -200,6 +200,15 @@ class Reconciler:
                 self.backend.remove(process)
                 del slots[(process_type, index)]
                 self._note_crash((app.name, process.label))
+            missing.append((process_type, index))
+        if missing and web_addresses(slots.values()):
+            # The live web processes take the traffic while the dead ones' replacements start
+            # (and pass their checks), which takes seconds.
+            routing.route_app(app.name, app.pk, web_addresses(slots.values()))
+
+        env = None
+        for process_type, index in missing:
+            row = rows[process_type]
             if env is None:
                 env = config_crypto.decrypt(live.config_ciphertext)
             replacement = self._replace(app, live, row, index, env)

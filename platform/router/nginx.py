@@ -102,15 +102,34 @@ def maintenance_address() -> tuple[str, int]:
     return ("127.0.0.1", settings.PAAS_ROUTE_PORT_BASE)
 
 
+# How many times a request may try the app's endpoint when its connection fails: with half of
+# an app's web processes dead, one request in 2**5 still meets only dead ones, for the second
+# or so until the reconciler has pointed the endpoint away from them.
+ENDPOINT_TRIES = 5
+
+
 def render_app(app: str, endpoint: tuple[str, int]) -> str:
     host, port = endpoint
+    # The endpoint once per try: a connection refused by a web container that just died (before
+    # the reconciler points the endpoint elsewhere) is retried as a new connection, which the
+    # kernel's rules send to one of the app's web containers at random, so with two or more of
+    # them the request is served. max_fails=0: the only address is never marked down. nginx
+    # retries a POST only when it was not sent yet, as with a refused connection; a timeout is
+    # not retried, and all tries together stop after 10 s.
+    servers = "\n".join(f"    server {host}:{port} max_fails=0;" for _ in range(ENDPOINT_TRIES))
     # No upstream keep-alive: each request opens its own connection to the endpoint, so it goes
     # to whichever containers the kernel points the endpoint at when it starts.
-    return f"""server {{
+    return f"""upstream paas-app-{app} {{
+{servers}
+}}
+server {{
     listen {_listen()};
     server_name {app}.{settings.PAAS_APPS_DOMAIN};
     location / {{
-        proxy_pass http://{host}:{port};
+        proxy_pass http://paas-app-{app};
+        proxy_next_upstream error;
+        proxy_next_upstream_tries {ENDPOINT_TRIES};
+        proxy_next_upstream_timeout 10s;
     }}
     error_page 502 = @paas_unavailable;
     location @paas_unavailable {{

@@ -42,9 +42,10 @@ def test_creating_an_app_and_a_team_then_managing_members(page, platform):
     expect(page.locator(f"tr[data-user='{member}']")).to_have_count(1)
     page.select_option(f"tr[data-user='{member}'] select", "operator")
     expect(page.locator(f"tr[data-user='{member}'] select")).to_have_value("operator")
-    assert platform.api("GET", f"/api/teams/{team}/members")[1] == [
-        {"user": "admin", "role": "admin"}, {"user": member, "role": "operator"}
-    ]
+    # The select shows its new value at once; the form it submits lands a moment later.
+    wanted = [{"user": "admin", "role": "admin"}, {"user": member, "role": "operator"}]
+    platform.wait_for("the role change to be saved",
+                      lambda: platform.api("GET", f"/api/teams/{team}/members")[1] == wanted, timeout=10)
     page.click(f"tr[data-user='{member}'] >> text=Remove")
     expect(page.locator(f"tr[data-user='{member}']")).to_have_count(0)
 
