@@ -37,7 +37,6 @@ from tests.faults import (  # noqa: E402
     RouterTraffic,
     kill_process,
     process_pid,
-    replaced,
     seconds_until,
     supervised_pid,
 )
@@ -149,6 +148,8 @@ class SlowPush(threading.Thread):
         files = static_site(TEXT)
         files["Dockerfile"] = files["Dockerfile"].replace("COPY", f"RUN sleep 40 # {time.time()}\nCOPY", 1)
         self.source.write(files).commit("slow build")
+        self.builds_before = len(_builds(platform, app))
+        self.releases_before = len(_releases(platform, app))
         self.ended: float | None = None
         self.push = None
 
@@ -156,10 +157,19 @@ class SlowPush(threading.Thread):
         self.push = self.source.push(self.platform.git_url(self.app))
         self.ended = time.monotonic()
 
-    def wait_building(self, count_before: int) -> None:
+    def begin(self) -> None:
+        """Start the push and return once its build is in the slow step."""
+        self.start()
         seconds_until("the slow build to start", lambda: (b := _builds(self.platform, self.app)) and
-                      len(b) > count_before and b[0]["status"] == "building", timeout=60)
+                      len(b) > self.builds_before and b[0]["status"] == "building", timeout=60)
         time.sleep(2)  # into the RUN step
+
+    def outcome(self) -> str:
+        build = _builds(self.platform, self.app)[0]
+        made = len(_releases(self.platform, self.app)) - self.releases_before
+        said = [line.split("!", 1)[1].strip() for line in self.push.output.splitlines() if "remote:  !" in line]
+        return (f"push exit {self.push.returncode}; build {build['status']}; releases made {made}; "
+                f"says: {' / '.join(said)[:200]}")
 
 
 def _busy_worker(redis: RedisServer) -> str:
@@ -172,41 +182,29 @@ def _busy_worker(redis: RedisServer) -> str:
 
 
 def _worker_mid_build(platform: Platform, app: str, tmp: Path, redis: RedisServer) -> Row:
-    builds_before = len(_builds(platform, app))
-    releases_before = len(_releases(platform, app))
     push = SlowPush(platform, app, tmp / "site")
     with RouterTraffic(platform, app, TEXT) as traffic:
-        push.start()
-        push.wait_building(builds_before)
+        push.begin()
         kill_process(platform, _busy_worker(redis))
         killed = time.monotonic()
         push.join(RECOVERY_TIMEOUT)
         took = (push.ended - killed) if push.ended else None
-    said = [line.split("!", 1)[1] for line in push.push.output.splitlines() if "remote:  !" in line] if push.push else []
-    made = len(_releases(platform, app)) - releases_before
-    build = _builds(platform, app)[0]
-    note = f"push exit {push.push.returncode if push.push else '?'}; build {build['status']}; releases made {made}; " \
-           f"says: {' / '.join(line.strip() for line in said)[:200]}"
-    return Row("kill -9 a worker mid-build (push ended)", traffic.sent, traffic.failed, took, note)
+    return Row("kill -9 a worker mid-build (push ended)", traffic.sent, traffic.failed, took, push.outcome())
 
 
 def _web_mid_push(platform: Platform, app: str, tmp: Path, redis: RedisServer) -> Row:
-    builds_before = len(_builds(platform, app))
-    releases_before = len(_releases(platform, app))
     push = SlowPush(platform, app, tmp / "site")
     with RouterTraffic(platform, app, TEXT) as traffic:
-        push.start()
-        push.wait_building(builds_before)
+        push.begin()
         old = kill_process(platform, "web")
-        took = seconds_until("web to come back", lambda: replaced(platform, "web", old) and _web_answers(platform),
-                             timeout=RECOVERY_TIMEOUT)
+        killed = time.monotonic()
+        seconds_until("web to come back", lambda: supervised_pid(platform, "web") not in (None, old)
+                      and _web_answers(platform), timeout=RECOVERY_TIMEOUT, poll=0.05)
+        took = time.monotonic() - killed
         push.join(RECOVERY_TIMEOUT)
         # The build would have gone live by now had it been let through (its RUN step sleeps 40 s).
         time.sleep(45)
-    made = len(_releases(platform, app)) - releases_before
-    build = next((b for b in _builds(platform, app)), {})
-    note = f"push exit {push.push.returncode if push.push else '?'}; build {build.get('status')}; releases made {made}"
-    return Row("kill -9 web mid-push (web back)", traffic.sent, traffic.failed, took, note)
+    return Row("kill -9 web mid-push (web back)", traffic.sent, traffic.failed, took, push.outcome())
 
 
 def _redis_down(platform: Platform, app: str, redis: RedisServer, seconds: float = 20) -> Row:
