@@ -13,6 +13,7 @@ from accounts.authentication import user_from_token_header
 from applications.config_crypto import ConfigKeyError
 from paas.errors import UserError
 from paas.failures import REDIS_DOWN, redis_lost
+from runtime.backend import BackendError
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,9 @@ def endpoint(*methods: str):
             except ConfigKeyError as key_error:  # the install's fault, not the request's: no 500 page
                 log.error("%s %s: %s", request.method, request.path, key_error)
                 return error(503, f"the platform cannot decrypt what this needs: {key_error}")
+            except BackendError as engine_error:  # the engine refused or failed: say what it said
+                log.error("%s %s: %s", request.method, request.path, engine_error)
+                return error(503, f"the Docker engine failed this request: {engine_error}; try again shortly")
             except REDIS_DOWN:  # gone under the request (changes ask for it first: needs_redis)
                 log.exception("%s %s: Redis went away", request.method, request.path)
                 return error(503, redis_lost())

@@ -121,6 +121,8 @@ class Reconciler:
         with app_rollout_lock(app, wait=False) as acquired:
             if not acquired:
                 return  # a rollout is changing it; the next pass looks again
+            if not App.objects.filter(pk=app.pk).exists():
+                return  # deleted since this pass listed it (the deletion held the lock)
             live = live_release(app)
             processes = self.backend.processes(app.name)
             others = [p for p in processes if live is None or p.release != live.version]

@@ -6,19 +6,44 @@ rather than leaving containers no record knows of. The team's activity log keeps
 lock outlives the app: its push lock is removed (a push still running sees it gone and
 releases nothing) and its rollout lock is let go at the end."""
 import logging
+import time
 
 from django.db import transaction
 
 from activity.services import activity_record
 from applications.models import App
 from applications.locks import app_rollout_lock
+from builds.liveness import build_abandon
+from builds.models import BuildStatus
 from builds.push_lock import push_lock_discard
 from builds.repositories import repository_discard
 from observability import logstream
 from router import routing
-from runtime.backend import get_backend
+from runtime.backend import Backend, BackendError, get_backend
 
 log = logging.getLogger(__name__)
+
+# How long the engine may take to remove a stopped build step, which holds the app's network.
+NETWORK_RELEASE_SECONDS = 15.0
+
+
+def _end_builds(app: App) -> None:
+    """A running build's steps are on the app's network: stop them (their push ends saying why)."""
+    running = app.builds.filter(status__in=[BuildStatus.PENDING, BuildStatus.BUILDING])
+    for build_id in running.values_list("pk", flat=True):
+        build_abandon(build_id, "the app was deleted")
+
+
+def _remove_network(backend: Backend, app: App) -> None:
+    deadline = time.monotonic() + NETWORK_RELEASE_SECONDS
+    while True:
+        try:
+            backend.remove_app_network(app.pk)
+            return
+        except BackendError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)  # a killed build step is still being removed
 
 
 def app_delete(*, app: App, user) -> None:
@@ -27,7 +52,8 @@ def app_delete(*, app: App, user) -> None:
         for process in backend.processes(app.name):
             backend.remove(process)
         routing.remove_app(app.name, app.pk)
-        backend.remove_app_network(app.pk)
+        _end_builds(app)
+        _remove_network(backend, app)
         images = set(app.releases.values_list("image", flat=True)) | set(app.builds.values_list("image", flat=True))
         for image in sorted(filter(None, images)):
             if not backend.remove_image(image):
