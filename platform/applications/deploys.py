@@ -104,10 +104,15 @@ def wake_reconciler(app_name: str) -> None:
         log.warning("could not wake the reconciler for %s (%s); its next pass looks anyway", app_name, error)
 
 
+# Below the shared client's read timeout (redis-py's default, 5 s), which a longer BLPOP would hit.
+LONGEST_WAKE_WAIT = 4.0
+
+
 def wait_for_wake(timeout: float) -> set[str]:
-    """The apps someone asked to reconcile, waiting up to `timeout` seconds for the first."""
+    """The apps someone asked to reconcile, waiting up to `timeout` seconds (at most
+    LONGEST_WAKE_WAIT) for the first."""
     redis = redis_client()
-    first = redis.blpop([_wake_key()], timeout=max(timeout, 0.01))
+    first = redis.blpop([_wake_key()], timeout=min(max(timeout, 0.01), LONGEST_WAKE_WAIT))
     if first is None:
         return set()
     names = {first[1].decode()}

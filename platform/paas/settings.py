@@ -193,7 +193,10 @@ CHANNEL_LAYERS = {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         # Per instance, like the queues: two installs sharing a Redis never see each other's groups.
         "CONFIG": {
-            "hosts": [REDIS_URL],
+            # redis-py's default read timeout (5 s) is also channels_redis's BZPOPMIN wait: the two
+            # raced, and every few seconds a viewer's websocket died of "Timeout reading from
+            # Redis". Longer than the wait, still bounded for a Redis that hangs.
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
             "prefix": f"paas:{PAAS_INSTANCE}:channels:",
             # How many messages (log batches of up to 50 ms each, metrics samples) a websocket
             # viewer may lag behind before the oldest are dropped for it, and only for it.

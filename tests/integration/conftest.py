@@ -42,7 +42,10 @@ def isolated(redis_server, settings):
     settings.CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [django_settings.REDIS_URL], "prefix": f"paas:{settings.PAAS_INSTANCE}:channels:"},
+            "CONFIG": {
+                "hosts": [{"address": django_settings.REDIS_URL, "socket_timeout": 15}],
+                "prefix": f"paas:{settings.PAAS_INSTANCE}:channels:",
+            },
         }
     }
 
