@@ -103,9 +103,10 @@ def maintenance_address() -> tuple[str, int]:
 
 
 # How many times a request may try the app's endpoint when its connection fails: with half of
-# an app's web processes dead, one request in 2**5 still meets only dead ones, for the second
-# or so until the reconciler has pointed the endpoint away from them.
-ENDPOINT_TRIES = 5
+# an app's web processes dead, one request in 2**8 still meets only dead ones, for the second
+# or so until the reconciler has pointed the endpoint away from them. A refused try costs
+# microseconds.
+ENDPOINT_TRIES = 8
 
 
 def render_app(app: str, endpoint: tuple[str, int]) -> str:

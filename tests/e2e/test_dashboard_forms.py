@@ -11,6 +11,13 @@ from tests.support import deploy_site
 pytestmark = pytest.mark.e2e
 
 
+def htmx_settled(page) -> None:
+    """Wait until htmx has no request in flight and has settled what it swapped in."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    )
+
+
 def accept_dialogs(page) -> None:
     page.on("dialog", lambda dialog: dialog.accept())
 
@@ -40,6 +47,9 @@ def test_creating_an_app_and_a_team_then_managing_members(page, platform):
     page.select_option("#members form.row select[name=role]", "viewer")
     page.click("text=Add member")
     expect(page.locator(f"tr[data-user='{member}']")).to_have_count(1)
+    # htmx wires the swapped-in row's form (its change trigger) when it has settled: a change
+    # made before that sends nothing, as a user's could not be that quick.
+    htmx_settled(page)
     page.select_option(f"tr[data-user='{member}'] select", "operator")
     expect(page.locator(f"tr[data-user='{member}'] select")).to_have_value("operator")
     # The select shows its new value at once; the form it submits lands a moment later.

@@ -9,8 +9,8 @@ def test_app_config_sends_its_host_name_to_its_stable_endpoint_without_upstream_
     assert "listen 127.0.0.1:8088;" in text
     assert "proxy_pass http://paas-app-my-app;" in text
     # The endpoint once per try, never marked down: a refused connection is tried again.
-    assert text.count("server 172.17.0.1:40007 max_fails=0;") == 5
-    assert "proxy_next_upstream error;" in text and "proxy_next_upstream_tries 5;" in text
+    assert text.count("server 172.17.0.1:40007 max_fails=0;") == 8
+    assert "proxy_next_upstream error;" in text and "proxy_next_upstream_tries 8;" in text
     # A pooled upstream connection would stay with the old containers after a switch.
     assert "keepalive" not in text
     assert "no web process of my-app answered" in text

@@ -64,8 +64,8 @@ def test_with_two_web_processes_one_docker_killed_costs_next_to_no_request(platf
         time.sleep(2)
 
     print(f"\none of two web containers killed: replaced after {took:.2f}s; {traffic.summary()}")
-    # A request refused by the dead container is tried again, up to 5 times, and the kernel sends
+    # A request refused by the dead container is tried again, up to 8 times, and the kernel sends
     # each try to either container at random until the reconciler points the endpoint at the
     # live one alone (within a second): without the retries, every request sent to the dead
-    # one in that second failed; with them, one in 32 of those.
+    # one in that second failed; with them, one in 256 of those.
     assert traffic.failed <= 3, traffic.summary()
