@@ -6,7 +6,8 @@ PYTEST_ARGS ?=
 
 .PHONY: up down admin-token test prereqs prereqs-for-tests base-images venv bench bench-zero-downtime bench-rollback bench-log-pipeline bench-dashboard bench-buildpack bench-registry bench-faults
 
-up: prereqs venv
+# Builds the buildpacks' base images first (cached per machine): hosts with no registry have no other.
+up: prereqs venv base-images
 	$(PYTHON) manage.py migrate --noinput -v0
 	$(PYTHON) manage.py platform_up
 

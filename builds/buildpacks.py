@@ -9,8 +9,7 @@ import json
 import tomllib
 from dataclasses import dataclass, field
 
-from django.conf import settings
-
+from builds.buildpack_images import base_image
 from builds.errors import BuildFailed
 from builds.source import SourceArchive
 
@@ -70,7 +69,7 @@ class Python:
                 notes.append("       pyproject.toml lists no [project] dependencies: nothing to install")
             generated[PYPROJECT_REQUIREMENTS] = "".join(f"{line}\n" for line in dependencies)
             requirements, cache_key = PYPROJECT_REQUIREMENTS, "pyproject.toml's dependencies"
-        base = settings.PAAS_BASE_IMAGES[self.key]
+        base = base_image(self.key)
         return Plan(
             language=self.language,
             base_image=base,
@@ -128,7 +127,7 @@ class Node:
         lockfiles = [name for name in self.LOCKFILES if source.has(name)]
         install = ["npm", "ci", "--omit=dev"] if lockfiles else ["npm", "install", "--omit=dev"]
         cache_key = " and ".join(["package.json", *lockfiles])
-        base = settings.PAAS_BASE_IMAGES[self.key]
+        base = base_image(self.key)
         return Plan(
             language=self.language,
             base_image=base,
@@ -155,7 +154,7 @@ class Static:
         return source.has("index.html")
 
     def plan(self, source: SourceArchive, build_vars: list[str]) -> Plan:
-        base = settings.PAAS_BASE_IMAGES[self.key]
+        base = base_image(self.key)
         return Plan(
             language=self.language,
             base_image=base,

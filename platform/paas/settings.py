@@ -4,7 +4,6 @@ Everything a deployment changes comes from the environment (PAAS_*, DATABASE_URL
 the defaults give a single-host install under ./var that `make up` can start with no setup.
 """
 import base64
-import json
 import os
 import secrets as _secrets
 from pathlib import Path
@@ -282,18 +281,15 @@ PAAS_METRICS_RAW_SECONDS = _env_int("PAAS_METRICS_RAW_SECONDS", 3600)
 PAAS_METRICS_ROLLUP_HOURS = _env_int("PAAS_METRICS_ROLLUP_HOURS", 48)
 
 
-def _base_images() -> dict[str, str]:
-    """The builtin buildpacks' base images: PAAS_<NAME>_BASE_IMAGE, else what `make base-images`
-    built from Debian's packages (it writes var/base-images.json, for hosts that reach no
-    registry), else the official images."""
-    defaults = {"python": "python:3.12-slim", "node": "node:22-slim", "static": "busybox:1.36"}
-    built_here = ROOT_DIR / "var" / "base-images.json"
-    if built_here.exists():
-        defaults.update(json.loads(built_here.read_text()))
-    return {name: os.environ.get(f"PAAS_{name.upper()}_BASE_IMAGE", image) for name, image in defaults.items()}
-
-
-PAAS_BASE_IMAGES = _base_images()
+# The builtin buildpacks' base images (builds/buildpack_images.py): PAAS_<NAME>_BASE_IMAGE where set,
+# else what `make base-images` (run by `make up`) built and listed in this file, read at each
+# build so that images built while the platform runs are used without a restart.
+PAAS_BASE_IMAGES = {
+    name: os.environ[f"PAAS_{name.upper()}_BASE_IMAGE"]
+    for name in ("python", "node", "static")
+    if os.environ.get(f"PAAS_{name.upper()}_BASE_IMAGE")
+}
+PAAS_BASE_IMAGES_FILE = Path(os.environ.get("PAAS_BASE_IMAGES_FILE") or ROOT_DIR / "var" / "base-images.json")
 # What else a Dockerfile may start FROM or COPY --from (builds/base_images.py): images on this host
 # matching these names (`*` as in shell patterns, e.g. "paas-base/*"), and absent images from these
 # registries, which the engine pulls. The buildpacks' base images are always allowed.
