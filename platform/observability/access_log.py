@@ -1,4 +1,4 @@
-"""The router's access log: parsing nginx's `paas` format (router.nginx.ACCESS_LOG_FORMAT) and
+"""The router's access log: parsing nginx's `paas` format (router.nginx_config.ACCESS_LOG_FORMAT) and
 rendering a record as a Heroku-style router line."""
 import re
 from dataclasses import dataclass

@@ -17,131 +17,15 @@ from pathlib import Path
 from django.conf import settings
 
 from router.errors import RouterError
+from router.nginx_config import (
+    GENERATION_PATH, apps_dir, listen_address, main_conf, pid_file, render_app, render_main, router_dir,
+)
 
 log = logging.getLogger(__name__)
 
-ACCESS_LOG_FORMAT = (
-    '$time_iso8601 host=$host method=$request_method path="$request_uri" status=$status '
-    'bytes=$body_bytes_sent duration=$request_time upstream=$upstream_addr connect=$upstream_connect_time '
-    'upstream_status=$upstream_status request_id=$request_id'
-)
-
-
-
-
-def _dir() -> Path:
-    return Path(settings.PAAS_ROUTER_DIR)
-
-
-def _conf() -> Path:
-    return _dir() / "nginx.conf"
-
-
-def _apps_dir() -> Path:
-    return _dir() / "apps"
-
-
-def pid_file() -> Path:
-    return Path(settings.PAAS_RUN_DIR) / "router.pid"
-
-
-def _listen() -> str:
-    return f"{settings.PAAS_ROUTER_HOST}:{settings.PAAS_ROUTER_PORT}"
-
-
-GENERATION_PATH = "/.paas/router-generation"
-
-
-def render_main(generation: str) -> str:
-    temp = _dir() / "temp"
-    maintenance_host, maintenance_port = maintenance_address()
-    log_dir = Path(settings.PAAS_LOG_DIR)
-    temp_paths = "\n".join(
-        f"    {kind}_temp_path {temp / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    return f"""# Rendered by the platform (router/nginx.py); edits are overwritten.
-# In the foreground: supervisord runs it (controlplane/supervision.py).
-daemon off;
-worker_processes auto;
-pid {pid_file()};
-error_log {log_dir / 'router-error.log'} warn;
-events {{ worker_connections 4096; }}
-http {{
-    log_format paas '{ACCESS_LOG_FORMAT}';
-    access_log {log_dir / 'router-access.log'} paas;
-{temp_paths}
-    client_max_body_size 100m;
-    proxy_http_version 1.1;
-    proxy_set_header Connection "";
-    proxy_set_header Host $host;
-    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    proxy_set_header X-Forwarded-Proto $scheme;
-    proxy_set_header X-Request-Id $request_id;
-    proxy_read_timeout 120s;
-    server {{
-        listen {_listen()} default_server;
-        default_type text/plain;
-        # Lets the platform see when a reload has taken effect (see wait_for_generation).
-        location = {GENERATION_PATH} {{ return 200 "{generation}"; }}
-        location / {{ return 404 "No app is deployed at $host.\\n"; }}
-    }}
-    # Apps in maintenance mode have their endpoint pointed here (router.routing).
-    server {{
-        listen {maintenance_host}:{maintenance_port};
-        default_type text/plain;
-        location / {{ return 503 "$host is offline for maintenance.\\n"; }}
-    }}
-    include {_apps_dir()}/*.conf;
-}}
-"""
-
-
-def maintenance_address() -> tuple[str, int]:
-    """Where an app in maintenance mode is pointed: a server of the router's own answering 503.
-    Its port is the first of the instance's route range, which no app's endpoint uses."""
-    return ("127.0.0.1", settings.PAAS_ROUTE_PORT_BASE)
-
-
-# How many times a request may try the app's endpoint when its connection fails: with half of
-# an app's web processes dead, one request in 2**8 still meets only dead ones, for the second
-# or so until the reconciler has pointed the endpoint away from them. A refused try costs
-# microseconds.
-ENDPOINT_TRIES = 8
-
-
-def render_app(app: str, endpoint: tuple[str, int]) -> str:
-    host, port = endpoint
-    # The endpoint once per try: a connection refused by a web container that just died (before
-    # the reconciler points the endpoint elsewhere) is retried as a new connection, which the
-    # kernel's rules send to one of the app's web containers at random, so with two or more of
-    # them the request is served. max_fails=0: the only address is never marked down. nginx
-    # retries a POST only when it was not sent yet, as with a refused connection; a timeout is
-    # not retried, and all tries together stop after 10 s.
-    servers = "\n".join(f"    server {host}:{port} max_fails=0;" for _ in range(ENDPOINT_TRIES))
-    # No upstream keep-alive: each request opens its own connection to the endpoint, so it goes
-    # to whichever containers the kernel points the endpoint at when it starts.
-    return f"""upstream paas-app-{app} {{
-{servers}
-}}
-server {{
-    listen {_listen()};
-    server_name {app}.{settings.PAAS_APPS_DOMAIN};
-    location / {{
-        proxy_pass http://paas-app-{app};
-        proxy_next_upstream error;
-        proxy_next_upstream_tries {ENDPOINT_TRIES};
-        proxy_next_upstream_timeout 10s;
-    }}
-    error_page 502 = @paas_unavailable;
-    location @paas_unavailable {{
-        return 502 "Application error: no web process of {app} answered.\\n";
-    }}
-}}
-"""
-
 
 def _nginx(*args: str) -> subprocess.CompletedProcess:
-    command = [settings.PAAS_NGINX_BINARY, "-p", str(_dir()), "-c", str(_conf()), *args]
+    command = [settings.PAAS_NGINX_BINARY, "-p", str(router_dir()), "-c", str(main_conf()), *args]
     try:
         return subprocess.run(command, capture_output=True, text=True, timeout=30)
     except FileNotFoundError:
@@ -156,10 +40,10 @@ def _write(path: Path, text: str) -> None:
 
 def write_main_config() -> str:
     """Write the main config with a new generation marker and return the marker."""
-    for directory in (_apps_dir(), _dir() / "temp", Path(settings.PAAS_LOG_DIR), Path(settings.PAAS_RUN_DIR)):
+    for directory in (apps_dir(), router_dir() / "temp", Path(settings.PAAS_LOG_DIR), Path(settings.PAAS_RUN_DIR)):
         directory.mkdir(parents=True, exist_ok=True)
     generation = secrets.token_hex(8)
-    _write(_conf(), render_main(generation))
+    _write(main_conf(), render_main(generation))
     return generation
 
 
@@ -221,7 +105,7 @@ def _test_and_reload(generation: str) -> None:
 
 
 def _app_path(app: str) -> Path:
-    return _apps_dir() / f"{app}.conf"
+    return apps_dir() / f"{app}.conf"
 
 
 def _put(app: str, text: str | None) -> None:
@@ -274,11 +158,11 @@ def replace_all(endpoints: dict[str, tuple[str, int]]) -> None:
     A reload closes idle keep-alive client connections, so a router already serving exactly
     these apps is left alone."""
     wanted = {app: render_app(app, endpoint) for app, endpoint in endpoints.items()}
-    current = {path.stem: path.read_text() for path in _apps_dir().glob("*.conf")}
+    current = {path.stem: path.read_text() for path in apps_dir().glob("*.conf")}
     if wanted == current and is_running():
         return
     generation = write_main_config()
-    for stale in _apps_dir().glob("*.conf"):
+    for stale in apps_dir().glob("*.conf"):
         if stale.stem not in wanted:
             stale.unlink()
     for app, text in wanted.items():
@@ -294,7 +178,7 @@ def command() -> list[str]:
     """How supervisord runs the router: nginx in the foreground, through the launcher that
     first ends a killed master's orphaned workers (router/launcher.py)."""
     launcher = Path(__file__).with_name("launcher.py")
-    nginx = [settings.PAAS_NGINX_BINARY, "-p", str(_dir()), "-c", str(_conf())]
+    nginx = [settings.PAAS_NGINX_BINARY, "-p", str(router_dir()), "-c", str(main_conf())]
     return [sys.executable, "-I", str(launcher), str(group_file()), "--", *nginx]
 
 
@@ -311,5 +195,5 @@ def wait_serving(timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while _served_generation() is None:
         if time.monotonic() > deadline:
-            raise RouterError(f"the router did not answer on {_listen()} after starting")
+            raise RouterError(f"the router did not answer on {listen_address()} after starting")
         time.sleep(0.1)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from router import endpoints, nginx
+from router import endpoints, nginx, nginx_config
 from router.errors import RouterError
 
 Address = tuple[str, int]
@@ -39,7 +39,7 @@ def _maintenance_flag(app_name: str) -> Path:
 
 def _point(app_name: str, app_id: int, addresses: list[Address]) -> None:
     if _maintenance_flag(app_name).exists():
-        addresses = [nginx.maintenance_address()]
+        addresses = [nginx_config.maintenance_address()]
     nginx.route_app(app_name, endpoints.point(app_name, app_id, addresses))
 
 
@@ -82,7 +82,7 @@ def rename(old: str, new: str, app_id: int, addresses: list[Address]) -> None:
         if not nginx.serves(old):
             return
         if _maintenance_flag(new).exists():
-            addresses = [nginx.maintenance_address()]
+            addresses = [nginx_config.maintenance_address()]
         nginx.rename_app(old, new, endpoints.point(new, app_id, addresses))
 
 
@@ -97,7 +97,7 @@ def restore(routes: dict[int, tuple[str, list[Address]]], *, maintenance: set[st
         for name in maintenance:
             _maintenance_flag(name).touch()
         pointed = {
-            app_id: (name, [nginx.maintenance_address()] if name in maintenance else addresses)
+            app_id: (name, [nginx_config.maintenance_address()] if name in maintenance else addresses)
             for app_id, (name, addresses) in routes.items()
         }
         endpoints.replace_all(pointed)

@@ -1,4 +1,4 @@
-from router.nginx import render_app, render_main
+from router.nginx_config import render_app, render_main
 
 
 def test_app_config_sends_its_host_name_to_its_stable_endpoint_without_upstream_keepalive(settings):

@@ -1,0 +1,124 @@
+"""The router's nginx config as text: the main file and one server block per app, and where
+they live. router/nginx.py writes, tests and loads them."""
+from pathlib import Path
+
+from django.conf import settings
+
+ACCESS_LOG_FORMAT = (
+    '$time_iso8601 host=$host method=$request_method path="$request_uri" status=$status '
+    'bytes=$body_bytes_sent duration=$request_time upstream=$upstream_addr connect=$upstream_connect_time '
+    'upstream_status=$upstream_status request_id=$request_id'
+)
+
+
+
+
+def router_dir() -> Path:
+    return Path(settings.PAAS_ROUTER_DIR)
+
+
+def main_conf() -> Path:
+    return router_dir() / "nginx.conf"
+
+
+def apps_dir() -> Path:
+    return router_dir() / "apps"
+
+
+def pid_file() -> Path:
+    return Path(settings.PAAS_RUN_DIR) / "router.pid"
+
+
+def listen_address() -> str:
+    return f"{settings.PAAS_ROUTER_HOST}:{settings.PAAS_ROUTER_PORT}"
+
+
+GENERATION_PATH = "/.paas/router-generation"
+
+
+def render_main(generation: str) -> str:
+    temp = router_dir() / "temp"
+    maintenance_host, maintenance_port = maintenance_address()
+    log_dir = Path(settings.PAAS_LOG_DIR)
+    temp_paths = "\n".join(
+        f"    {kind}_temp_path {temp / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    return f"""# Rendered by the platform (router/nginx.py); edits are overwritten.
+# In the foreground: supervisord runs it (controlplane/supervision.py).
+daemon off;
+worker_processes auto;
+pid {pid_file()};
+error_log {log_dir / 'router-error.log'} warn;
+events {{ worker_connections 4096; }}
+http {{
+    log_format paas '{ACCESS_LOG_FORMAT}';
+    access_log {log_dir / 'router-access.log'} paas;
+{temp_paths}
+    client_max_body_size 100m;
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_set_header Host $host;
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    proxy_set_header X-Forwarded-Proto $scheme;
+    proxy_set_header X-Request-Id $request_id;
+    proxy_read_timeout 120s;
+    server {{
+        listen {listen_address()} default_server;
+        default_type text/plain;
+        # Lets the platform see when a reload has taken effect (see wait_for_generation).
+        location = {GENERATION_PATH} {{ return 200 "{generation}"; }}
+        location / {{ return 404 "No app is deployed at $host.\\n"; }}
+    }}
+    # Apps in maintenance mode have their endpoint pointed here (router.routing).
+    server {{
+        listen {maintenance_host}:{maintenance_port};
+        default_type text/plain;
+        location / {{ return 503 "$host is offline for maintenance.\\n"; }}
+    }}
+    include {apps_dir()}/*.conf;
+}}
+"""
+
+
+def maintenance_address() -> tuple[str, int]:
+    """Where an app in maintenance mode is pointed: a server of the router's own answering 503.
+    Its port is the first of the instance's route range, which no app's endpoint uses."""
+    return ("127.0.0.1", settings.PAAS_ROUTE_PORT_BASE)
+
+
+# How many times a request may try the app's endpoint when its connection fails: with half of
+# an app's web processes dead, one request in 2**8 still meets only dead ones, for the second
+# or so until the reconciler has pointed the endpoint away from them. A refused try costs
+# microseconds.
+ENDPOINT_TRIES = 8
+
+
+def render_app(app: str, endpoint: tuple[str, int]) -> str:
+    host, port = endpoint
+    # The endpoint once per try: a connection refused by a web container that just died (before
+    # the reconciler points the endpoint elsewhere) is retried as a new connection, which the
+    # kernel's rules send to one of the app's web containers at random, so with two or more of
+    # them the request is served. max_fails=0: the only address is never marked down. nginx
+    # retries a POST only when it was not sent yet, as with a refused connection; a timeout is
+    # not retried, and all tries together stop after 10 s.
+    servers = "\n".join(f"    server {host}:{port} max_fails=0;" for _ in range(ENDPOINT_TRIES))
+    # No upstream keep-alive: each request opens its own connection to the endpoint, so it goes
+    # to whichever containers the kernel points the endpoint at when it starts.
+    return f"""upstream paas-app-{app} {{
+{servers}
+}}
+server {{
+    listen {listen_address()};
+    server_name {app}.{settings.PAAS_APPS_DOMAIN};
+    location / {{
+        proxy_pass http://paas-app-{app};
+        proxy_next_upstream error;
+        proxy_next_upstream_tries {ENDPOINT_TRIES};
+        proxy_next_upstream_timeout 10s;
+    }}
+    error_page 502 = @paas_unavailable;
+    location @paas_unavailable {{
+        return 502 "Application error: no web process of {app} answered.\\n";
+    }}
+}}
+"""
