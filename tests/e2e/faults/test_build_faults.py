@@ -50,6 +50,14 @@ def slow_site(text: str) -> dict[str, str]:
     return files
 
 
+def assert_next_push_goes_live(platform: Platform, source: SourceTree, app: str) -> None:
+    """After the fault, pushing again just works: the app is not left locked or half-built."""
+    source.write(static_site("v3\n")).commit()
+    again = source.push(platform.git_url(app))
+    assert again.returncode == 0, again.output
+    assert platform.get(app) == (200, "v3\n")
+
+
 def live_app(platform: Platform, path: Path, text: str) -> tuple[str, SourceTree]:
     app = platform.new_app()
     source = SourceTree(path)
@@ -174,10 +182,7 @@ def test_a_build_worker_killed_mid_build_ends_the_push_at_once_with_the_reason(o
     print(f"its work-horse was gone {horse_gone:.1f}s after the check began")
 
     worker_back(platform, platform_redis)
-    source.write(static_site("v3\n")).commit()
-    again = source.push(platform.git_url(app))
-    assert again.returncode == 0, again.output
-    assert platform.get(app) == (200, "v3\n")
+    assert_next_push_goes_live(platform, source, app)
 
 
 def test_web_killed_mid_push_releases_nothing_and_frees_the_app(own_platform, platform_redis, tmp_path):
@@ -209,10 +214,7 @@ def test_web_killed_mid_push_releases_nothing_and_frees_the_app(own_platform, pl
     assert remote_head(platform, source, app) == before != commit
     assert traffic.failed == 0, traffic.summary()
 
-    source.write(static_site("v3\n")).commit()
-    again = source.push(platform.git_url(app))
-    assert again.returncode == 0, again.output
-    assert platform.get(app) == (200, "v3\n")
+    assert_next_push_goes_live(platform, source, app)
     assert remote_head(platform, source, app) == git(source.path, "rev-parse", "HEAD").stdout.strip()
 
 
@@ -244,10 +246,7 @@ def test_a_push_whose_client_goes_away_is_cancelled_and_frees_the_app(own_platfo
     assert remote_head(platform, source, app) == before
     assert traffic.failed == 0, traffic.summary()
 
-    source.write(static_site("v3\n")).commit()
-    again = source.push(platform.git_url(app))
-    assert again.returncode == 0, again.output
-    assert platform.get(app) == (200, "v3\n")
+    assert_next_push_goes_live(platform, source, app)
 
 
 def test_deleting_an_app_removes_its_locks(own_platform, platform_redis, tmp_path):
