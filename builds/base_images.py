@@ -16,7 +16,7 @@ from django.conf import settings
 
 from applications.models import App, Release
 from builds import docker_builder, dockerfile
-from builds.buildpack_images import base_images
+from builds.buildpack_images import all_images
 from builds.errors import BuildFailed
 from builds.models import Build
 from registry.models import TrackedImage
@@ -35,7 +35,7 @@ class _Checked:
 
 
 def _allowed_text() -> str:
-    bases = ", ".join(sorted(set(base_images().values()) | set(settings.PAAS_BUILD_BASE_IMAGES))) or "none"
+    bases = ", ".join(sorted(all_images() | set(settings.PAAS_BUILD_BASE_IMAGES))) or "none"
     return ALLOWED.format(bases=bases, registries=", ".join(settings.PAAS_BUILD_REGISTRIES) or "(none)")
 
 
@@ -45,7 +45,7 @@ def _registry(reference: str) -> str:
 
 
 def _is_base(name: str) -> bool:
-    patterns = set(base_images().values()) | set(settings.PAAS_BUILD_BASE_IMAGES)
+    patterns = all_images() | set(settings.PAAS_BUILD_BASE_IMAGES)
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from applications.models import App, Builder
 from applications.procfile import ProcfileError, process_types_for
-from builds import base_images, buildpacks, docker_builder, pack
+from builds import base_images, buildpack_images, buildpacks, docker_builder, pack
 from builds.build_cgroup import build_cgroup
 from builds.errors import BuildFailed
 from builds.narrator import Narrator
@@ -67,8 +67,10 @@ def _buildpack_build(
             f"no Dockerfile at the root of the pushed commit, and no buildpack recognised the app: "
             f"add a Dockerfile, or {buildpacks.WHAT_IS_DETECTED}"
         )
-    plan = buildpack.plan(source, sorted(build_args))
-    say(f"-----> {plan.language} app detected")
+    say(f"-----> {buildpack.language} app detected")
+    plan = buildpack.plan(source, sorted(build_args))  # fails here, before any step, on a version it lacks
+    if plan.version_line:
+        say(plan.version_line)
     for note in plan.notes:
         say(note)
     process_types = declared or plan.default_process_types
@@ -87,12 +89,34 @@ def _buildpack_build(
             )
     except BuildFailed as error:
         if not get_backend().image_exists(plan.base_image):
-            raise BuildFailed(
-                f"{error} For hosts with no registry, `make base-images` builds local base images from "
-                f"Debian's packages; or set PAAS_{buildpack.key.upper()}_BASE_IMAGE."
-            ) from None
+            raise BuildFailed(_missing_base_image(buildpack, plan)) from None
+        if advice := narrator.explanation():
+            say(f" !     {advice}")
+            raise BuildFailed(f"{error}. {advice}") from None
         raise
     say("-----> Discovering process types")
     origin = "Procfile declares types" if declared else "Default types for buildpack"
     say(f"       {origin} -> {', '.join(sorted(process_types))}")
     return process_types
+
+
+def _missing_base_image(buildpack, plan: buildpacks.Plan) -> str:
+    """Why the base image is absent, and the one thing that brings it back: never `make
+    base-images` to a host that ran it, unless running it again rebuilds the image."""
+    image, key = plan.base_image, buildpack.key
+    listed = buildpack_images.where_listed(key)
+    if listed == f"PAAS_{key.upper()}_BASE_IMAGE":
+        return (
+            f"the base image {image} that {listed} names is not in the Docker engine and could not be "
+            "pulled: load it on the host (docker load / docker build), or change the setting"
+        )
+    if listed == "the official images":
+        return (
+            f"the base image {image} is not on this host and could not be pulled from a registry: on a "
+            "host with no registry, `make base-images` builds local base images from Debian's packages, "
+            f"or set PAAS_{key.upper()}_BASE_IMAGE"
+        )
+    return (
+        f"the base image {image} is listed in {listed} but is no longer in the Docker engine (removed "
+        "since it was built?): `make base-images` on the host builds it again"
+    )

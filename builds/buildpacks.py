@@ -3,13 +3,17 @@ that builds it.
 
 Each Dockerfile installs the dependencies before it copies the code, from the dependency files
 alone, so the engine's layer cache keeps the installed dependencies for as long as those files
-are unchanged: a push that changes only code does not reinstall.
+are unchanged: a push that changes only code does not reinstall. The language version comes
+from the app's files (builds/language_versions.py), checked before any step runs; the framework
+steps Heroku's buildpacks run (Django's collectstatic, package.json's build script) run after
+the code is copied in.
 """
 import json
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from builds.buildpack_images import base_image
+from builds import build_hints, buildpack_images, django_static, language_versions
 from builds.errors import BuildFailed
 from builds.source import SourceArchive
 
@@ -24,6 +28,8 @@ class Step:
     instruction: str
     says: str | None = None  # the Heroku-style line printed as the engine starts the step
     cache_key: str | None = None  # for the dependency step: the files its cached layer is keyed on
+    # When the step fails: a line of advice read from the step's output (None: nothing to add).
+    explain: Callable[[list[str]], str | None] | None = None
 
 
 @dataclass
@@ -35,6 +41,7 @@ class Plan:
     default_process_types: dict[str, str] | None
     generated: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # printed after the detection line
+    version_line: str | None = None  # "-----> Using Python 3.13 (from .python-version)"
 
     def dockerfile(self) -> str:
         return "".join(f"{step.instruction}\n" for step in self.steps)
@@ -60,7 +67,10 @@ class Python:
         return source.has("requirements.txt") or source.has("pyproject.toml")
 
     def plan(self, source: SourceArchive, build_vars: list[str]) -> Plan:
-        generated, notes = {}, []
+        choice = language_versions.choose_python(
+            source, buildpack_images.versions(self.key), buildpack_images.patch_level
+        )
+        generated, notes = {}, list(choice.notes)
         if source.has("requirements.txt"):
             requirements, cache_key = "requirements.txt", "requirements.txt"
         else:
@@ -69,15 +79,22 @@ class Python:
                 notes.append("       pyproject.toml lists no [project] dependencies: nothing to install")
             generated[PYPROJECT_REQUIREMENTS] = "".join(f"{line}\n" for line in dependencies)
             requirements, cache_key = PYPROJECT_REQUIREMENTS, "pyproject.toml's dependencies"
-        base = base_image(self.key)
+        framework = []
+        if source.has("manage.py"):
+            generated[django_static.SCRIPT_NAME] = django_static.SCRIPT
+            framework.append(Step(
+                f"RUN {_json_list(['sh', django_static.SCRIPT_NAME])}",
+                "-----> Django: collecting static files", explain=build_hints.collectstatic,
+            ))
         return Plan(
             language=self.language,
-            base_image=base,
+            base_image=choice.image,
+            version_line=choice.line("Python"),
             generated=generated,
             notes=notes,
             default_process_types=None,
             steps=[
-                Step(f"FROM {base}"),
+                Step(f"FROM {choice.image}"),
                 Step("WORKDIR /app"),
                 Step(f"ENV PATH={VENV}/bin:$PATH PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1"),
                 Step(f"RUN {_json_list(['python3', '-m', 'venv', VENV])}", "-----> Creating the virtualenv"),
@@ -86,9 +103,10 @@ class Python:
                 Step(
                     f"RUN {_json_list(['pip', 'install', '-r', '/opt/paas/requirements.txt'])}",
                     f"-----> Installing dependencies with pip ({cache_key})",
-                    cache_key,
+                    cache_key, build_hints.pip_index(build_vars),
                 ),
                 Step('COPY [".", "/app"]', "-----> Copying the app"),
+                *framework,
             ],
         )
 
@@ -122,24 +140,41 @@ class Node:
         if not isinstance(package, dict):
             raise BuildFailed("package.json must be a JSON object")
         scripts = package.get("scripts") if isinstance(package.get("scripts"), dict) else {}
+        choice = language_versions.choose_node(package, buildpack_images.versions(self.key))
         # npm start runs scripts.start, or server.js when there is none: Heroku's default web process.
         web = "npm start" if "start" in scripts or source.has("server.js") else None
         lockfiles = [name for name in self.LOCKFILES if source.has(name)]
-        install = ["npm", "ci", "--omit=dev"] if lockfiles else ["npm", "install", "--omit=dev"]
+        # Heroku runs heroku-postbuild instead of build when there is one, with the devDependencies.
+        build_script = next((name for name in ("heroku-postbuild", "build") if name in scripts), None)
+        omit = ["--include=dev"] if build_script else ["--omit=dev"]
+        install = ["npm", "ci", *omit] if lockfiles else ["npm", "install", *omit]
         cache_key = " and ".join(["package.json", *lockfiles])
-        base = base_image(self.key)
+        what = "all dependencies, for the build script" if build_script else cache_key
+        framework = []
+        if build_script:
+            framework = [
+                Step(f"RUN {_json_list(['npm', 'run', build_script])}", f"-----> Running the {build_script} script",
+                     explain=build_hints.node_build(build_script)),
+                Step(f"RUN {_json_list(['npm', 'prune', '--omit=dev'])}", "-----> Pruning devDependencies"),
+            ]
         return Plan(
             language=self.language,
-            base_image=base,
+            base_image=choice.image,
+            version_line=choice.line("Node.js"),
             default_process_types={"web": web} if web else None,
             steps=[
-                Step(f"FROM {base}"),
+                Step(f"FROM {choice.image}"),
                 Step("WORKDIR /app"),
                 Step("ENV NODE_ENV=production NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false"),
                 Step(f"COPY {_json_list(['package.json', *lockfiles, '/app/'])}"),
                 *_build_args(build_vars),
-                Step(f"RUN {_json_list(install)}", f"-----> Installing dependencies with {' '.join(install[:2])} ({cache_key})", cache_key),
+                Step(
+                    f"RUN {_json_list(install)}",
+                    f"-----> Installing dependencies with {' '.join(install[:2])} ({what})",
+                    cache_key, build_hints.npm_registry(build_vars),
+                ),
                 Step('COPY [".", "/app"]', "-----> Copying the app"),
+                *framework,
             ],
         )
 
@@ -154,7 +189,7 @@ class Static:
         return source.has("index.html")
 
     def plan(self, source: SourceArchive, build_vars: list[str]) -> Plan:
-        base = base_image(self.key)
+        base = buildpack_images.static_image()
         return Plan(
             language=self.language,
             base_image=base,

@@ -1,5 +1,6 @@
 """A buildpack build's output as Heroku shows it: a `----->` line per step the buildpack names,
-the step's own output indented beneath it, and the engine's bookkeeping left out."""
+the step's own output indented beneath it, and the engine's bookkeeping left out. It keeps what
+the current step printed, so that a failed step can be explained (Step.explain)."""
 import re
 from collections.abc import Callable
 
@@ -12,6 +13,7 @@ BOOKKEEPING = re.compile(
 )
 USING_CACHE = re.compile(r"^\s*---> Using cache\s*$")
 INDENT = "       "
+KEPT_LINES = 400  # of the current step's output, for its explanation
 
 
 class Narrator:
@@ -19,11 +21,13 @@ class Narrator:
         self.steps = steps
         self.say = say
         self.current: Step | None = None
+        self.output: list[str] = []
 
     def __call__(self, line: str) -> None:
         if match := STEP.match(line):
             number = int(match.group(1))
             self.current = self.steps[number - 1] if number <= len(self.steps) else None
+            self.output = []
             if self.current is not None and self.current.says:
                 self.say(self.current.says)
             return
@@ -33,4 +37,11 @@ class Narrator:
             return
         if BOOKKEEPING.match(line):
             return
+        self.output = [*self.output[-(KEPT_LINES - 1):], line]
         self.say(f"{INDENT}{line.strip()}")
+
+    def explanation(self) -> str | None:
+        """Advice on the step that was running when the build failed, if its buildpack has any."""
+        if self.current is None or self.current.explain is None:
+            return None
+        return self.current.explain(self.output)

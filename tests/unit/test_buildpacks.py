@@ -1,14 +1,36 @@
 """Buildpack detection, the Dockerfiles they write and how their output is shown (pure logic:
 the builds themselves are in tests/e2e/test_buildpack_builds.py)."""
+import json
 import tarfile
 
 import pytest
 
-from builds import buildpacks
+from builds import build_hints, buildpacks, django_static
 from builds.errors import BuildFailed
 from builds.narrator import Narrator
 from builds.source import SourceArchive
 from tests.support import source_archive
+
+
+def _dir(tmp_path, name):
+    """A second source archive's own directory."""
+    (tmp_path / name).mkdir(exist_ok=True)
+    return tmp_path / name
+
+IMAGES = {
+    "python": {"3.11": "paas-base/python:3.11-bookworm", "3.13": "paas-base/python:3.13-trixie", "3.14": "paas-base/python:3.14-forky"},
+    "node": {"18": "paas-base/node:18-bookworm", "20": "paas-base/node:20-trixie", "24": "paas-base/node:24-forky"},
+    "static": "paas-base/static:busybox",
+}
+
+
+@pytest.fixture(autouse=True)
+def built_images(settings, tmp_path):
+    """The images `make base-images` lists on a host that built them all."""
+    listed = tmp_path / "base-images.json"
+    listed.write_text(json.dumps(IMAGES))
+    settings.PAAS_BASE_IMAGES_FILE = listed
+    settings.PAAS_BASE_IMAGES = {}
 
 
 @pytest.mark.parametrize(
@@ -30,10 +52,10 @@ def test_only_files_at_the_root_count(tmp_path):
 
 
 def test_python_installs_dependencies_from_requirements_alone_before_copying_the_code(tmp_path, settings):
-    settings.PAAS_BASE_IMAGES = {**settings.PAAS_BASE_IMAGES, "python": "local/python:1"}
+    settings.PAAS_BASE_IMAGES = {**settings.PAAS_BASE_IMAGES, "python": "local/python:3.12"}
     plan = buildpacks.Python().plan(source_archive(tmp_path, {"requirements.txt": "flask\n"}), ["PIP_INDEX_URL"])
     lines = plan.dockerfile().splitlines()
-    assert lines[0] == "FROM local/python:1"
+    assert lines[0] == "FROM local/python:3.12"
     copy_requirements = lines.index('COPY ["requirements.txt", "/opt/paas/requirements.txt"]')
     build_arg = lines.index("ARG PIP_INDEX_URL")
     install = lines.index('RUN ["pip", "install", "-r", "/opt/paas/requirements.txt"]')
@@ -70,6 +92,7 @@ def test_node_uses_npm_ci_with_a_lockfile_and_starts_with_npm_start(tmp_path):
     assert 'COPY ["package.json", "package-lock.json", "/app/"]' in plan.dockerfile()
     assert 'RUN ["npm", "ci", "--omit=dev"]' in plan.dockerfile()
     assert plan.default_process_types == {"web": "npm start"}
+    assert "npm run" not in plan.dockerfile()  # no build script, no build step
 
 
 def test_node_without_lockfile_installs_and_without_start_script_or_server_js_needs_a_procfile(tmp_path):
@@ -128,3 +151,69 @@ def test_a_commit_that_would_unpack_outside_its_directory_fails_the_build_saying
     target.mkdir()
     with pytest.raises(BuildFailed, match="cannot be unpacked for the build"):
         SourceArchive(path).extract_to(target)
+
+
+def test_python_uses_the_version_asked_for_and_says_where_it_came_from(tmp_path):
+    files = {"requirements.txt": "", ".python-version": "# pinned\n3.13\n"}
+    plan = buildpacks.Python().plan(source_archive(tmp_path, files), [])
+    assert plan.dockerfile().startswith("FROM paas-base/python:3.13-trixie\n")
+    assert plan.version_line == "-----> Using Python 3.13 (from .python-version)"
+
+    default = buildpacks.Python().plan(source_archive(_dir(tmp_path, "d"), {"requirements.txt": ""}), [])
+    assert default.base_image == "paas-base/python:3.14-forky"
+    assert default.version_line == "-----> Using Python 3.14 (the newest available; no version was asked for)"
+
+
+def test_python_version_not_available_fails_before_any_step_listing_those_that_are(tmp_path):
+    with pytest.raises(BuildFailed) as failed:
+        buildpacks.Python().plan(source_archive(tmp_path, {"requirements.txt": "", ".python-version": "3.12\n"}), [])
+    assert str(failed.value) == (
+        "Python 3.12 is not available on this platform: available 3.11, 3.13, 3.14 (.python-version asked for 3.12)"
+    )
+
+
+def test_a_django_app_collects_static_files_after_the_code_is_copied(tmp_path):
+    plan = buildpacks.Python().plan(source_archive(tmp_path, {"requirements.txt": "django\n", "manage.py": ""}), [])
+    lines = plan.dockerfile().splitlines()
+    assert lines.index('COPY [".", "/app"]') == lines.index(f'RUN ["sh", "{django_static.SCRIPT_NAME}"]') - 1
+    assert plan.generated[django_static.SCRIPT_NAME] == django_static.SCRIPT
+    assert "DISABLE_COLLECTSTATIC" in django_static.SCRIPT and "collectstatic --noinput" in django_static.SCRIPT
+    without = buildpacks.Python().plan(source_archive(_dir(tmp_path, "flask"), {"requirements.txt": "flask\n"}), [])
+    assert django_static.SCRIPT_NAME not in without.dockerfile()
+
+
+@pytest.mark.parametrize("scripts, ran", [({"build": "x"}, "build"), ({"build": "x", "heroku-postbuild": "y"}, "heroku-postbuild")])
+def test_node_build_script_runs_with_dev_dependencies_which_are_pruned_after(tmp_path, scripts, ran):
+    files = {"package.json": json.dumps({"scripts": {"start": "node s.js", **scripts}}), "package-lock.json": "{}"}
+    lines = buildpacks.Node().plan(source_archive(tmp_path, files), []).dockerfile().splitlines()
+    install = lines.index('RUN ["npm", "ci", "--include=dev"]')
+    copy_app = lines.index('COPY [".", "/app"]')
+    build = lines.index(f'RUN ["npm", "run", "{ran}"]')
+    assert install < copy_app < build < lines.index('RUN ["npm", "prune", "--omit=dev"]') == len(lines) - 1
+
+
+def test_node_picks_the_newest_major_engines_node_admits(tmp_path):
+    files = {"package.json": json.dumps({"engines": {"node": ">=18 <24"}})}
+    plan = buildpacks.Node().plan(source_archive(tmp_path, files), [])
+    assert plan.base_image == "paas-base/node:20-trixie"
+    assert plan.version_line == "-----> Using Node.js 20 (from package.json engines.node)"
+    with pytest.raises(BuildFailed, match=r"Node.js \^22 is not available on this platform: available 18, 20, 24"):
+        buildpacks.Node().plan(source_archive(_dir(tmp_path, "x"), {"package.json": '{"engines": {"node": "^22"}}'}), [])
+
+
+def test_a_failed_step_is_explained_from_its_own_output():
+    steps = [buildpacks.Step("FROM x"), buildpacks.Step("RUN pip", "-----> Installing", "r", build_hints.pip_index([]))]
+    narrator = Narrator(steps, [].append)
+    for line in ["Step 1/2 : FROM x", "Step 2/2 : RUN pip", "ERROR: Could not find a version that satisfies the requirement flask"]:
+        narrator(line)
+    assert "Set PIP_INDEX_URL" in narrator.explanation() and "build_vars" in narrator.explanation()
+    narrator("Step 2/2 : RUN pip")
+    narrator("ERROR: flask-9.whl is not a supported wheel on this platform")
+    assert narrator.explanation() is None  # an index was reached: nothing to say about one
+
+
+def test_index_hints_name_the_build_var_that_is_already_set():
+    unreachable = ["npm ERR! network request to http://10.0.0.1/x failed, reason: connect ECONNREFUSED"]
+    assert "Set NPM_CONFIG_REGISTRY" in build_hints.npm_registry([])(unreachable)
+    assert "the registry NPM_CONFIG_REGISTRY names" in build_hints.npm_registry(["NPM_CONFIG_REGISTRY"])(unreachable)
+    assert "the index PIP_INDEX_URL names" in build_hints.pip_index(["PIP_INDEX_URL"])(["No matching distribution found for x"])
