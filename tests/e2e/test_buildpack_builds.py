@@ -1,5 +1,7 @@
 """Pushes without a Dockerfile: the builtin buildpacks on the real engine, with the base images
-`make base-images` built from Debian's packages, and the builder setting."""
+`make base-images` built from Debian's packages (each language in several versions), the
+language version an app asks for, the framework steps (Django's collectstatic, package.json's
+build script), and the builder setting."""
 import json
 import time
 
@@ -12,14 +14,25 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def base_images(platform) -> dict[str, str]:
+def base_images(platform) -> dict:
+    """{"python": {"3.13": image, ...}, "node": {...}, "static": image}, as make base-images lists them."""
     built = ROOT / "var" / "base-images.json"
     require("The buildpacks' base images", built.exists(), "run make base-images (make test does)")
     images = json.loads(built.read_text())
+    require("Base images listed by version", isinstance(images.get("python"), dict), "run make base-images again")
     client = docker.from_env()
-    for image in images.values():
+    for image in [*images["python"].values(), *images["node"].values(), images["static"]]:
         client.images.get(image)  # the file names images this engine has
     return images
+
+
+def newest(versions: dict[str, str]) -> str:
+    return max(versions, key=lambda version: tuple(int(part) for part in version.split(".")))
+
+
+def needs_versions(base_images: dict, language: str, *wanted: str) -> None:
+    missing = [version for version in wanted if version not in base_images[language]]
+    require(f"{language} {', '.join(missing)} base images", not missing, "run make base-images (it builds them)")
 
 
 @pytest.fixture
@@ -34,6 +47,8 @@ def package_index(platform):
 
 
 def _push(platform, source, app, files, message="change"):
+    for name in files:
+        (source.path / name).parent.mkdir(parents=True, exist_ok=True)
     source.write(files).commit(message)
     started = time.monotonic()
     push = source.push(platform.git_url(app))
@@ -67,7 +82,9 @@ def test_python_app_goes_live_and_a_code_only_push_reuses_the_dependency_layer(
 
     assert first.returncode == 0, first.output
     assert "-----> Python app detected" in first.output
-    assert f"-----> Using the base image {base_images['python']}" in first.output
+    newest_python = newest(base_images["python"])
+    assert f"-----> Using Python {newest_python} (the newest available; no version was asked for)" in first.output
+    assert f"-----> Using the base image {base_images['python'][newest_python]}" in first.output
     assert "-----> Installing dependencies with pip (requirements.txt)" in first.output
     assert "Successfully installed greeting-1.0" in first.output
     assert "Procfile declares types -> web" in first.output
@@ -182,3 +199,184 @@ def test_a_dockerfile_build_gets_the_build_time_config_vars_as_build_arguments(p
 
     assert push.returncode == 0, push.output
     assert platform.get(app) == (200, "baked at build time/not at build time\n")
+
+
+VERSION_APP = """\
+import http.server, os, platform
+
+
+class Page(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = platform.python_version().encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+http.server.ThreadingHTTPServer(("", int(os.environ["PORT"])), Page).serve_forever()
+"""
+
+
+def test_python_runs_the_version_python_version_or_runtime_txt_asks_for(platform, source, base_images):
+    needs_versions(base_images, "python", "3.11", "3.13")
+    app = platform.new_app()
+    files = {"requirements.txt": "", "Procfile": "web: python app.py\n", "app.py": VERSION_APP}
+
+    push, _ = _push(platform, source, app, {**files, ".python-version": "3.13\n"})
+
+    assert push.returncode == 0, push.output
+    assert "-----> Using Python 3.13 (from .python-version)" in push.output
+    assert f"-----> Using the base image {base_images['python']['3.13']}" in push.output
+    status, served = platform.get(app)
+    assert status == 200 and served.startswith("3.13."), served
+
+    (source.path / ".python-version").unlink()
+    push, _ = _push(platform, source, app, {"runtime.txt": "python-3.11\n"})
+
+    assert push.returncode == 0, push.output
+    assert "-----> Using Python 3.11 (from runtime.txt)" in push.output
+    assert "runtime.txt is deprecated" in push.output
+    status, served = platform.get(app)
+    assert status == 200 and served.startswith("3.11."), served
+
+
+def test_a_python_version_the_platform_lacks_fails_at_once_listing_those_it_has(platform, source, base_images):
+    app = platform.new_app()
+    available = ", ".join(sorted(base_images["python"], key=lambda v: tuple(map(int, v.split(".")))))
+
+    push, _ = _push(platform, source, app, {"requirements.txt": "", "Procfile": "web: python app.py\n",
+                                            "app.py": VERSION_APP, ".python-version": "3.9\n"})
+
+    assert push.returncode != 0
+    assert (f"Python 3.9 is not available on this platform: available {available} "
+            "(.python-version asked for 3.9)") in push.output
+    assert "Creating the virtualenv" not in push.output and "Using the base image" not in push.output  # no step ran
+    _, builds = platform.api("GET", f"/api/apps/{app}/builds")
+    assert builds[0]["status"] == "failed"
+
+
+def test_pip_that_reaches_no_index_ends_with_a_hint_about_build_vars(platform, source, base_images):
+    app = platform.new_app()
+
+    push, _ = _push(platform, source, app, {"requirements.txt": "greeting==1.0\n", "Procfile": "web: python app.py\n",
+                                            "app.py": VERSION_APP})
+
+    assert push.returncode != 0
+    assert "pip could not reach a package index" in push.output
+    assert "Set PIP_INDEX_URL" in push.output and "build_vars" in push.output
+
+
+DJANGO_SETTINGS = """\
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+SECRET_KEY = {secret_key}
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+INSTALLED_APPS = ["django.contrib.staticfiles", "shop"]
+ROOT_URLCONF = "urls"
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+"""
+# Files from STATIC_ROOT only (what collectstatic wrote), not from the apps' static folders.
+DJANGO_URLS = """\
+from django.conf import settings
+from django.http import HttpResponse
+from django.urls import path, re_path
+from django.views.static import serve
+
+urlpatterns = [
+    path("", lambda request: HttpResponse("django says hi")),
+    re_path(r"^static/(?P<path>.*)$", serve, {"document_root": settings.STATIC_ROOT}),
+]
+"""
+DJANGO_MANAGE = """\
+import os, sys
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings")
+from django.core.management import execute_from_command_line
+execute_from_command_line(sys.argv)
+"""
+DJANGO_SERVE = """\
+import os
+from wsgiref.simple_server import make_server
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings")
+from django.core.wsgi import get_wsgi_application
+make_server("", int(os.environ["PORT"]), get_wsgi_application()).serve_forever()
+"""
+
+
+def django_app(secret_key: str = '"not secret"') -> dict[str, str]:
+    return {
+        "requirements.txt": "django==5.2.*\n", "Procfile": "web: python serve.py\n", "manage.py": DJANGO_MANAGE,
+        "serve.py": DJANGO_SERVE, "settings.py": DJANGO_SETTINGS.format(secret_key=secret_key), "urls.py": DJANGO_URLS,
+        "shop/__init__.py": "", "shop/static/shop/site.css": "body { color: teal }\n",
+    }
+
+
+@pytest.fixture
+def django_index(platform):
+    from tests.wheel_mirror import WheelMirror
+
+    with WheelMirror(platform.instance, ["django==5.2.*"]) as index:
+        yield index
+
+
+def test_django_static_files_are_collected_unless_disable_collectstatic(platform, source, base_images, django_index):
+    app = platform.new_app()
+    platform.api("PATCH", f"/api/apps/{app}/config-vars", {**django_index.build_config(), "SECRET_KEY": "s3cret"})
+    build_vars = ["PIP_INDEX_URL", "PIP_TRUSTED_HOST"]
+    platform.api("PATCH", f"/api/apps/{app}", {"build_vars": build_vars})
+
+    push, _ = _push(platform, source, app, django_app())
+
+    assert push.returncode == 0, push.output
+    assert "-----> Django: collecting static files" in push.output
+    assert "1 static file copied to '/app/staticfiles'" in push.output
+    assert platform.get(app) == (200, "django says hi")
+    assert platform.get(app, "/static/shop/site.css") == (200, "body { color: teal }\n")
+
+    # Settings that need a runtime config var: the build does not have it, and says what to do.
+    push, _ = _push(platform, source, app, {"settings.py": django_app('os.environ["SECRET_KEY"]')["settings.py"]})
+
+    assert push.returncode != 0
+    assert "KeyError: 'SECRET_KEY'" in push.output
+    assert "collectstatic --noinput` failed" in push.output and "DISABLE_COLLECTSTATIC=1" in push.output
+    assert platform.get(app, "/static/shop/site.css") == (200, "body { color: teal }\n")  # still the first release
+
+    platform.api("PATCH", f"/api/apps/{app}/config-vars", {"DISABLE_COLLECTSTATIC": "1"})
+    platform.api("PATCH", f"/api/apps/{app}", {"build_vars": [*build_vars, "DISABLE_COLLECTSTATIC"]})
+    push, _ = _push(platform, source, app, {"urls.py": DJANGO_URLS + "# again\n"})
+
+    assert push.returncode == 0, push.output
+    assert "Skipping Django collectstatic: the build-time config var DISABLE_COLLECTSTATIC is set" in push.output
+    assert platform.get(app) == (200, "django says hi")  # SECRET_KEY is there at run time
+    assert platform.get(app, "/static/shop/site.css")[0] == 404  # nothing was collected
+
+
+NODE_BUILD = """\
+const fs = require("fs");
+fs.mkdirSync("dist", { recursive: true });
+fs.writeFileSync("dist/page.txt", `built by ${process.env.npm_lifecycle_event} on node ${process.versions.node.split(".")[0]}\\n`);
+"""
+NODE_DIST_SERVER = """\
+const fs = require("fs"), http = require("http");
+http.createServer((request, response) => response.end(fs.readFileSync("dist/page.txt")))
+  .listen(process.env.PORT);
+"""
+
+
+def test_node_runs_its_build_script_on_the_version_engines_node_asks_for(platform, source, base_images):
+    needs_versions(base_images, "node", "20")
+    app = platform.new_app()
+    package = {"name": "site", "version": "1.0.0", "engines": {"node": "20.x"},
+               "scripts": {"start": "node server.js", "build": "node build.js"}}
+
+    push, _ = _push(platform, source, app, {"package.json": json.dumps(package), "build.js": NODE_BUILD,
+                                            "server.js": NODE_DIST_SERVER})
+
+    assert push.returncode == 0, push.output
+    assert "-----> Using Node.js 20 (from package.json engines.node)" in push.output
+    assert "-----> Running the build script" in push.output and "-----> Pruning devDependencies" in push.output
+    assert platform.get(app) == (200, "built by build on node 20\n")
