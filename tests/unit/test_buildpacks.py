@@ -217,3 +217,29 @@ def test_index_hints_name_the_build_var_that_is_already_set():
     assert "Set NPM_CONFIG_REGISTRY" in build_hints.npm_registry([])(unreachable)
     assert "the registry NPM_CONFIG_REGISTRY names" in build_hints.npm_registry(["NPM_CONFIG_REGISTRY"])(unreachable)
     assert "the index PIP_INDEX_URL names" in build_hints.pip_index(["PIP_INDEX_URL"])(["No matching distribution found for x"])
+
+
+@pytest.mark.parametrize(
+    "listed_by, says, never",
+    [
+        ("file", "is listed in {file} but is no longer in the Docker engine (removed since it was built?): "
+                 "`make base-images` on the host builds it again", "For hosts with no registry"),
+        ("official", "is not on this host and could not be pulled from a registry: on a host with no registry, "
+                     "`make base-images` builds local base images", "is listed in"),
+        ("setting", "that PAAS_STATIC_BASE_IMAGE names is not in the Docker engine", "make base-images"),
+    ],
+)
+def test_a_missing_base_image_is_explained_by_where_it_was_listed(tmp_path, settings, listed_by, says, never):
+    from builds.builders import _missing_base_image
+
+    if listed_by == "official":
+        settings.PAAS_BASE_IMAGES_FILE = tmp_path / "never-written.json"
+    elif listed_by == "setting":
+        settings.PAAS_BASE_IMAGES = {"static": "my/static:1"}
+    buildpack = buildpacks.Static()
+    plan = buildpack.plan(source_archive(tmp_path, {"index.html": "hi"}), [])
+
+    message = _missing_base_image(buildpack, plan)
+
+    assert says.format(file=settings.PAAS_BASE_IMAGES_FILE) in message
+    assert never not in message
