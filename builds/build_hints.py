@@ -2,7 +2,7 @@
 package index it could not reach, or the framework step that can be skipped."""
 import re
 
-BUILD_VARS_HOW = 'list them in the app\'s build_vars (API: PATCH /api/apps/APP {"build_vars": [...]})'
+BUILD_VARS_API = 'PATCH /api/apps/APP {"build_vars": [...]}'
 
 PIP_UNREACHABLE = re.compile(
     r"Could not find a version that satisfies the requirement|No matching distribution found|"
@@ -29,7 +29,7 @@ def pip_index(build_vars: list[str]):
         return (
             "pip could not reach a package index: a build's steps may reach no internet from this host. "
             "Set PIP_INDEX_URL to an index they can reach (and PIP_TRUSTED_HOST for an http:// one) "
-            f"as config vars, and {BUILD_VARS_HOW}"
+            f"as config vars, and list them in the app's build_vars ({BUILD_VARS_API})"
         )
     return explain
 
@@ -46,7 +46,8 @@ def npm_registry(build_vars: list[str]):
             )
         return (
             "npm could not reach a package registry: a build's steps may reach no internet from this host. "
-            f"Set NPM_CONFIG_REGISTRY to a registry they can reach as a config var, and {BUILD_VARS_HOW}"
+            "Set NPM_CONFIG_REGISTRY to a registry they can reach as a config var, and list it in the app's "
+            f"build_vars ({BUILD_VARS_API})"
         )
     return explain
 
@@ -54,8 +55,9 @@ def npm_registry(build_vars: list[str]):
 def collectstatic(output: list[str]) -> str:
     return (
         "`python manage.py collectstatic --noinput` failed (its output is above). A build sees only the "
-        "config vars listed in build_vars: list those your settings need when they load, fix the app, "
-        f"or skip the step with the config var DISABLE_COLLECTSTATIC=1 ({BUILD_VARS_HOW})"
+        "config vars listed in the app's build_vars: list those your settings read when they load, fix "
+        "the app, or skip the step with the config var DISABLE_COLLECTSTATIC=1 listed in build_vars "
+        f"({BUILD_VARS_API})"
     )
 
 

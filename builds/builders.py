@@ -91,8 +91,7 @@ def _buildpack_build(
         if not get_backend().image_exists(plan.base_image):
             raise BuildFailed(_missing_base_image(buildpack, plan)) from None
         if advice := narrator.explanation():
-            say(f" !     {advice}")
-            raise BuildFailed(f"{error}. {advice}") from None
+            raise BuildFailed(f"{advice} ({error})") from None
         raise
     say("-----> Discovering process types")
     origin = "Procfile declares types" if declared else "Default types for buildpack"
