@@ -12,6 +12,7 @@ BOOKKEEPING = re.compile(
     r"Successfully built \w+|Successfully tagged \S+)\s*$"
 )
 USING_CACHE = re.compile(r"^\s*---> Using cache\s*$")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")  # the engine colours a step's stderr: a lone reset is no line
 INDENT = "       "
 KEPT_LINES = 400  # of the current step's output, for its explanation
 
@@ -35,7 +36,7 @@ class Narrator:
             if self.current is not None and self.current.cache_key:
                 self.say(f"{INDENT}Reusing the dependencies installed before: {self.current.cache_key} unchanged")
             return
-        if BOOKKEEPING.match(line):
+        if BOOKKEEPING.match(line) or not ANSI.sub("", line).strip():
             return
         self.output = [*self.output[-(KEPT_LINES - 1):], line]
         self.say(f"{INDENT}{line.strip()}")

@@ -255,6 +255,13 @@ def test_a_python_version_the_platform_lacks_fails_at_once_listing_those_it_has(
     _, builds = platform.api("GET", f"/api/apps/{app}/builds")
     assert builds[0]["status"] == "failed"
 
+    # An exact patch release must be the one the image has (Debian's images carry one each).
+    needs_versions(base_images, "python", "3.13")
+    has = docker.from_env().images.get(base_images["python"]["3.13"]).labels["org.paas.base.version"]
+    push, _ = _push(platform, source, app, {".python-version": "3.13.0\n" if has != "3.13.0" else "3.13.1\n"})
+    assert push.returncode != 0
+    assert f"this platform's Python 3.13 is {has}" in push.output
+
 
 def test_pip_that_reaches_no_index_ends_with_a_hint_about_build_vars(platform, source, base_images):
     app = platform.new_app()

@@ -243,3 +243,11 @@ def test_a_missing_base_image_is_explained_by_where_it_was_listed(tmp_path, sett
 
     assert says.format(file=settings.PAAS_BASE_IMAGES_FILE) in message
     assert never not in message
+
+
+def test_narrator_drops_lines_that_are_only_colour_codes():
+    said = []
+    narrator = Narrator([buildpacks.Step("RUN pip", "-----> Installing")], said.append)
+    for line in ["Step 1/1 : RUN pip", "\x1b[91mERROR: no index", "\x1b[0m", "\x1b[0m  "]:
+        narrator(line)
+    assert said == ["-----> Installing", "       \x1b[91mERROR: no index"]
