@@ -222,10 +222,10 @@ def test_index_hints_name_the_build_var_that_is_already_set():
 @pytest.mark.parametrize(
     "listed_by, says, never",
     [
-        ("file", "is listed in {file} but is no longer in the Docker engine (removed since it was built?): "
-                 "`make base-images` on the host builds it again", "For hosts with no registry"),
-        ("official", "is not on this host and could not be pulled from a registry: on a host with no registry, "
-                     "`make base-images` builds local base images", "is listed in"),
+        ("file", ("is listed in {file} but is no longer in the Docker engine (removed since it was built?): "
+                  "`make base-images` on the host builds it again"), "For hosts with no registry"),
+        ("official", ("is not on this host and could not be pulled from a registry: on a host with no registry, "
+                      "`make base-images` builds local base images"), "is listed in"),
         ("setting", "that PAAS_STATIC_BASE_IMAGE names is not in the Docker engine", "make base-images"),
     ],
 )
