@@ -15,7 +15,7 @@ from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from access.policy import Action, Denied
-from accounts.authentication import user_from_token_header
+from accounts.authentication import token_refused, user_from_token_header
 from applications.selectors import app_for
 from builds.hook_socket import PushHookSocket
 from builds.pre_receive import SOCKET_VAR
@@ -35,12 +35,15 @@ def _text(status: int, message: str, **headers) -> HttpResponse:
     return response
 
 
-def _unauthorized() -> HttpResponse:
-    return _text(
-        401,
-        "Authentication required: use an API token as the password (any user name).",
-        WWW_Authenticate='Basic realm="paas git"',
-    )
+def _unauthorized(request: HttpRequest) -> HttpResponse:
+    # git shows this body (text/plain) as `remote:` lines above its own "Authentication failed".
+    if token_refused(request):
+        reason = ("The token was refused: it is not valid or was revoked. Use a current API token as the password "
+                  "(any user name): create one on the dashboard's API tokens page, or run `make admin-token` "
+                  "for a new admin token.")
+    else:
+        reason = "Authentication required: use an API token as the password (any user name)."
+    return _text(401, reason, WWW_Authenticate='Basic realm="paas git"')
 
 
 def _authorize(request: HttpRequest, app_name: str, service: str):
@@ -49,7 +52,7 @@ def _authorize(request: HttpRequest, app_name: str, service: str):
         return _text(403, "Only git smart HTTP is supported (git-upload-pack, git-receive-pack).")
     user = user_from_token_header(request)
     if user is None:
-        return _unauthorized()
+        return _unauthorized(request)
     try:
         app = app_for(user, app_name, SERVICES[service])
     except Denied as denied:

@@ -9,7 +9,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from access.policy import Denied
-from accounts.authentication import user_from_token_header
+from accounts.authentication import unauthenticated_reason, user_from_token_header
 from applications.config_crypto import ConfigKeyError
 from paas.errors import UserError
 from paas.failures import REDIS_DOWN, redis_lost
@@ -103,7 +103,7 @@ def endpoint(*methods: str):
                 return error(405, f"{request.method} is not allowed here; use {', '.join(methods)}")
             request.user = user_from_token_header(request)
             if request.user is None:
-                response = error(401, "authentication required: send Authorization: Bearer <API token>")
+                response = error(401, unauthenticated_reason(request))
                 response["WWW-Authenticate"] = 'Bearer realm="paas"'
                 return response
             try:

@@ -13,7 +13,7 @@ from channels.layers import get_channel_layer
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from accounts.authentication import token_from_header, user_from_token_header
+from accounts.authentication import token_from_header, unauthenticated_reason, user_from_token_header
 from accounts.services import token_digest
 from api.http import error
 from observability import access, logstream, publisher
@@ -96,7 +96,7 @@ async def log_stream(request: HttpRequest, app_name: str) -> HttpResponse:
     user = await sync_to_async(user_from_token_header)(request)
     app = await sync_to_async(access.viewable_app)(user, app_name)
     if app == 4401:
-        response = error(401, "authentication required: send Authorization: Bearer <API token>")
+        response = error(401, unauthenticated_reason(request))
         response["WWW-Authenticate"] = 'Bearer realm="paas"'
         return response
     if isinstance(app, int):

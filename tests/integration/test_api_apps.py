@@ -48,10 +48,11 @@ def test_bad_requests_get_json_errors_not_500s(client, members):
     assert response.status_code == 404 and "error" in response.json()
 
 
-def test_anonymous_and_bad_tokens_get_401(client, members):
-    assert client.get("/api/apps").status_code == 401
+def test_anonymous_and_bad_tokens_get_401_saying_which(client, members):
+    anonymous = client.get("/api/apps")
+    assert anonymous.status_code == 401 and anonymous.json()["error"].startswith("authentication required")
     response = client.get("/api/apps", HTTP_AUTHORIZATION="Bearer paas_wrong")
-    assert response.status_code == 401 and response.json()["error"].startswith("authentication required")
+    assert response.status_code == 401 and response.json()["error"].startswith("the token was refused"), response.json()
 
 
 def test_apps_are_listed_only_to_their_team(client, members):
