@@ -115,7 +115,14 @@ def _missing_base_image(buildpack, plan: buildpacks.Plan) -> str:
             "host with no registry, `make base-images` builds local base images from Debian's packages, "
             f"or set PAAS_{key.upper()}_BASE_IMAGE"
         )
+    meanwhile = ""
+    if key in buildpack_images.LANGUAGES:
+        present = [version for version, other in buildpack_images.versions(key).items()
+                   if other != image and get_backend().image_exists(other)]
+        if present:
+            present.sort(key=lambda version: tuple(int(part) for part in version.split(".")))
+            meanwhile = f"; meanwhile the engine has {buildpack.language} {', '.join(present)}"
     return (
         f"the base image {image} is listed in {listed} but is no longer in the Docker engine (removed "
-        "since it was built?): `make base-images` on the host builds it again"
+        f"since it was built?): `make base-images` on the host builds it again{meanwhile}"
     )

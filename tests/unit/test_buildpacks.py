@@ -251,3 +251,20 @@ def test_narrator_drops_lines_that_are_only_colour_codes():
     for line in ["Step 1/1 : RUN pip", "\x1b[91mERROR: no index", "\x1b[0m", "\x1b[0m  "]:
         narrator(line)
     assert said == ["-----> Installing", "       \x1b[91mERROR: no index"]
+
+
+def test_a_lost_base_image_says_which_versions_the_engine_still_has(tmp_path, monkeypatch):
+    from builds import builders
+
+    class Engine:
+        def image_exists(self, image):
+            return image != IMAGES["python"]["3.13"]
+
+    monkeypatch.setattr(builders, "get_backend", Engine)
+    buildpack = buildpacks.Python()
+    plan = buildpack.plan(source_archive(tmp_path, {"requirements.txt": "", ".python-version": "3.13"}), [])
+
+    message = builders._missing_base_image(buildpack, plan)
+
+    assert message.startswith(f"the base image {IMAGES['python']['3.13']} is listed in ")
+    assert message.endswith("`make base-images` on the host builds it again; meanwhile the engine has Python 3.11, 3.14")
