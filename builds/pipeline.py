@@ -67,7 +67,8 @@ def build_and_deploy(build_id: int, push_id: str) -> None:
     app = build.app
     out = BuildOutput(build.pk, app.pk)
     context = source_path(build.pk)
-    Build.objects.filter(pk=build.pk).update(status=BuildStatus.BUILDING)
+    build.started_at = timezone.now()
+    Build.objects.filter(pk=build.pk).update(status=BuildStatus.BUILDING, started_at=build.started_at)
     try:
         out.say(f"-----> Building {app.name} from {build.commit[:7]}")
         build.image = image_tag(app, build)

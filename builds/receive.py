@@ -25,6 +25,7 @@ from rq.job import Job, JobStatus
 from rq.worker import Worker
 
 from applications.models import App
+from builds.build_queue import build_wait
 from builds.liveness import build_abandon, build_gone_reason
 from builds.output import Ending, Ready, follow
 from builds.push_lock import push_lock
@@ -157,10 +158,36 @@ def _build_and_follow(push: Push, app: App, user, commit: str, ref: str, git_env
     return _follow(push, say)
 
 
+class QueueNews:
+    """While the build waits for a worker, a line on what it waits for: when that changes, and
+    at least every REPEAT_SECONDS meanwhile (the seconds the builds ahead have run go on)."""
+
+    REPEAT_SECONDS = 8.0
+
+    def __init__(self, build_id: int, say: Say) -> None:
+        self.build_id = build_id
+        self.say = say
+        self.waiting = True
+        self.last_key: tuple | None = None
+        self.last_said = 0.0
+
+    def tell(self) -> None:
+        if not self.waiting:
+            return
+        wait = build_wait(self.build_id)
+        if wait is None:
+            self.waiting = False  # a worker took it: its own output follows
+            return
+        if wait.key != self.last_key or time.monotonic() - self.last_said >= self.REPEAT_SECONDS:
+            self.say(f"-----> {wait.text()}")
+            self.last_key, self.last_said = wait.key, time.monotonic()
+
+
 def _follow(push: Push, say: Say) -> Ending | Ready:
     """Relay the build's output up to READY or its end, while the build's job lives."""
     deadline = time.monotonic() + settings.PAAS_BUILD_TIMEOUT
     job_id = build_job_id(push.build_id)
+    news = QueueNews(push.build_id, say)
     for item in push.output:
         if isinstance(item, (Ending, Ready)):
             return item
@@ -168,8 +195,10 @@ def _follow(push: Push, say: Say) -> Ending | Ready:
             _cancel_if_queued(push.build_id, job_id, CANCELLED.message)
             return CANCELLED
         if item is not None:
+            news.waiting = False
             say(item)
             continue
+        news.tell()
         if reason := build_gone_reason(push.build_id):
             build_abandon(push.build_id, reason)
             return Ending(False, reason)

@@ -66,7 +66,9 @@ def build_json(build: Build, *, with_output: bool = False) -> dict:
         "failure_reason": build.failure_reason,
         "created_by": build.created_by.username if build.created_by else None,
         "created_at": _time(build.created_at),
+        "started_at": _time(build.started_at),  # a build worker took it: the wait in the queue ends
         "finished_at": _time(build.finished_at),
+        "duration_seconds": build.duration_seconds,
     }
     if with_output:
         data["output"] = build.output

@@ -20,7 +20,7 @@ from rq.worker import Worker
 from applications.reconciler import restore_routes
 from controlplane import heartbeat, process_events, supervision, unsupervised
 from controlplane.supervisor_config import Program, is_setting
-from controlplane.workers import worker_name
+from controlplane.workers import BUILDS, DEPLOYS, worker_count, worker_name
 from paas.redis_client import redis_client
 from router import nginx, routing
 from runtime.backend import get_backend
@@ -86,11 +86,12 @@ def services() -> list[Service]:
     )
     workers = [
         Service(
-            f"worker-{i}",
-            _manage("platform_worker", str(i)),
-            _worker_ready(worker_name(i)),
+            f"{kind}-{i}",
+            _manage("platform_worker", str(i), *(["--deploys"] if kind == DEPLOYS else [])),
+            _worker_ready(worker_name(i, kind)),
         )
-        for i in range(1, settings.PAAS_WORKERS + 1)
+        for kind in (BUILDS, DEPLOYS)
+        for i in range(1, worker_count(kind) + 1)
     ]
     reconciler = Service("reconciler", _manage("reconcile"), _beating("reconciler"))
     shipper = Service("logs", _manage("ship_logs"), _beating("logs"))

@@ -1,4 +1,9 @@
-"""The platform's rq workers by name, and the registration a killed one leaves behind.
+"""The platform's rq workers by name and queue, and the registration a killed one leaves behind.
+
+Two kinds, each on its own queue: build workers (`worker-N`, PAAS_BUILD_WORKERS) take builds
+and the rollout that ends each; deploy workers (`deployer-N`, PAAS_DEPLOY_WORKERS) take the
+rollouts with no build (config changes, rollbacks, registry pushes, restarts). They shared one
+pool once, and two slow builds of other apps held every app's config change behind them.
 
 A worker killed with -9 stays registered in Redis (under its fixed name) until rq's worker
 TTL lapses, minutes later, and rq refuses to start another worker of that name meanwhile: the
@@ -14,8 +19,20 @@ from rq.worker import Worker
 from paas.redis_client import redis_client
 
 
-def worker_name(index: int) -> str:
-    return f"paas-{settings.PAAS_INSTANCE}-worker-{index}"
+BUILDS = "worker"
+DEPLOYS = "deployer"
+
+
+def worker_name(index: int, kind: str = BUILDS) -> str:
+    return f"paas-{settings.PAAS_INSTANCE}-{kind}-{index}"
+
+
+def worker_queue(kind: str) -> str:
+    return settings.PAAS_DEPLOY_QUEUE if kind == DEPLOYS else settings.PAAS_BUILD_QUEUE
+
+
+def worker_count(kind: str) -> int:
+    return settings.PAAS_DEPLOY_WORKERS if kind == DEPLOYS else settings.PAAS_BUILD_WORKERS
 
 
 def _runs(pid: int, name: str) -> bool:

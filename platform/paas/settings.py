@@ -179,7 +179,8 @@ PAAS_INSTANCE = os.environ.get("PAAS_INSTANCE", "default")
 # Named per instance: two installs (or a test run beside a real one) may share a Redis database,
 # and a worker must never take another instance's builds.
 PAAS_BUILD_QUEUE = f"paas-{PAAS_INSTANCE}-builds"
-# Rollouts with no build (config changes, rollbacks): workers take these before builds.
+# Rollouts with no build (config changes, rollbacks, registry pushes, restarts): workers of their
+# own take these (PAAS_DEPLOY_WORKERS), so a config change never waits behind another app's build.
 PAAS_DEPLOY_QUEUE = f"paas-{PAAS_INSTANCE}-deploys"
 # A job's work-horse dies with its worker (paas/rq_worker.py).
 RQ = {"WORKER_CLASS": "paas.rq_worker.Worker"}
@@ -216,7 +217,13 @@ LOGGING = {
 # queue and Redis keys, so two installs on one engine and one Redis never touch each other's.
 PAAS_WEB_HOST = os.environ.get("PAAS_WEB_HOST", "127.0.0.1")
 PAAS_WEB_PORT = _env_int("PAAS_WEB_PORT", 8000)
-PAAS_WORKERS = _env_int("PAAS_WORKERS", 2)
+# Build workers take only builds: with N of them, N apps build at once and the next app's push
+# waits, saying for what (builds/build_queue.py). One app never holds two: its pushes take turns
+# (builds/push_lock.py). Each build step may use PAAS_BUILD_CPUS, so by default as many as the
+# host has cores (at least 2, at most 4). PAAS_WORKERS is this setting's former name.
+PAAS_BUILD_WORKERS = _env_int("PAAS_BUILD_WORKERS", _env_int("PAAS_WORKERS", max(2, min(4, os.cpu_count() or 2))))
+# Deploy workers take only the rollouts that need no build; short jobs but for a release phase.
+PAAS_DEPLOY_WORKERS = _env_int("PAAS_DEPLOY_WORKERS", 1)
 PAAS_ROUTER_HOST = os.environ.get("PAAS_ROUTER_HOST", "127.0.0.1")
 PAAS_ROUTER_PORT = _env_int("PAAS_ROUTER_PORT", 8080)
 # nginx sends app N's traffic to port BASE + N on the container network's host address, where

@@ -147,15 +147,20 @@ def test_deleting_the_deployed_branch_is_refused(platform, source):
     assert platform.get(app) == (200, "serving\n")
 
 
-def test_wrong_token_is_refused(platform, source):
+def test_wrong_or_revoked_token_is_refused_saying_the_token_was_refused(platform, source):
     app = platform.new_app()
     source.write(static_site("x")).commit()
+    status, issued = platform.api("POST", "/api/tokens", {"description": "to revoke"})
+    assert status == 201, issued
+    assert platform.api("DELETE", f"/api/tokens/{issued['id']}")[0] == 204
 
-    push = source.push(platform.git_url(app, token="paas_not-a-real-token"))
+    for token in ("paas_not-a-real-token", issued["token"]):
+        push = source.push(platform.git_url(app, token=token))
 
-    assert push.returncode != 0
-    assert "Authentication failed" in push.output
-    assert "use an API token as the password" in push.output
+        assert push.returncode != 0
+        assert "Authentication failed" in push.output
+        assert "remote: The token was refused: it is not valid or was revoked" in push.output, push.output
+        assert "make admin-token" in push.output
 
 
 def test_unknown_app_and_outsiders_get_not_found(platform, source):

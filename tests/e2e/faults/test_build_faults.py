@@ -113,11 +113,14 @@ def build_worker(platform: Platform, client: redis.Redis, build_id: int) -> tupl
 
 def worker_back(platform: Platform, client: redis.Redis) -> None:
     """Every build worker registered again; platform_up if nothing restarted a dead one."""
-    wanted = int(platform.env.get("PAAS_WORKERS", "2"))
+    # Build workers only (`paas-INSTANCE-worker-N`): the deploy workers take no builds.
+    count = platform.manage("shell", "-c", "from django.conf import settings; print(settings.PAAS_BUILD_WORKERS)")
+    wanted = int(count.stdout.split()[-1])
 
     def alive() -> bool:
         names = [key.decode().removeprefix("rq:worker:") for key in client.smembers("rq:workers")]
-        pids = [client.hget(f"rq:worker:{name}", "pid") for name in names if platform.instance in name]
+        pids = [client.hget(f"rq:worker:{name}", "pid") for name in names
+                if name.startswith(f"paas-{platform.instance}-worker-")]
         return sum(1 for pid in pids if pid and _running(int(pid))) >= wanted
 
     try:
