@@ -223,7 +223,8 @@ PAAS_WEB_PORT = _env_int("PAAS_WEB_PORT", 8000)
 # host has cores (at least 2, at most 4). PAAS_WORKERS is this setting's former name.
 PAAS_BUILD_WORKERS = _env_int("PAAS_BUILD_WORKERS", _env_int("PAAS_WORKERS", max(2, min(4, os.cpu_count() or 2))))
 # Deploy workers take only the rollouts that need no build; short jobs but for a release phase.
-PAAS_DEPLOY_WORKERS = _env_int("PAAS_DEPLOY_WORKERS", 1)
+# At least one: with none, every config change would wait for good.
+PAAS_DEPLOY_WORKERS = max(1, _env_int("PAAS_DEPLOY_WORKERS", 1))
 PAAS_ROUTER_HOST = os.environ.get("PAAS_ROUTER_HOST", "127.0.0.1")
 PAAS_ROUTER_PORT = _env_int("PAAS_ROUTER_PORT", 8080)
 # nginx sends app N's traffic to port BASE + N on the container network's host address, where
