@@ -4,7 +4,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: up down admin-token test prereqs prereqs-for-tests base-images venv bench bench-zero-downtime bench-rollback bench-log-pipeline bench-dashboard bench-buildpack bench-registry bench-faults
+.PHONY: up down admin-token test prereqs prereqs-for-tests base-images venv bench bench-zero-downtime bench-rollback bench-log-pipeline bench-dashboard bench-buildpack bench-registry bench-faults bench-sample-apps
 
 # Builds the buildpacks' base images first (cached per machine): hosts with no registry have no other.
 up: prereqs venv base-images
@@ -34,6 +34,7 @@ bench: prereqs-for-tests venv base-images
 	$(PYTHON) bench/buildpack_builds.py
 	$(PYTHON) bench/registry_deploys.py
 	$(PYTHON) bench/faults.py
+	$(PYTHON) bench/sample_apps.py
 
 bench-zero-downtime: prereqs venv
 	$(PYTHON) bench/zero_downtime.py
@@ -55,6 +56,9 @@ bench-registry: prereqs-for-tests venv
 
 bench-faults: prereqs-for-tests venv base-images
 	$(PYTHON) bench/faults.py
+
+bench-sample-apps: prereqs-for-tests venv base-images
+	$(PYTHON) bench/sample_apps.py
 
 prereqs:
 	@scripts/prereqs
