@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from applications.build_settings import build_args
 from applications.locks import RolloutFailed
-from applications.rollout import deploy
+from applications.rollout import deploy, serving_after_failure
 from applications.selectors import live_release
 from applications.services import release_create
+from applications.web_process import release_web_refusal
 from builds import builders
 from builds.errors import BuildFailed
 from builds.models import Build, BuildStatus
@@ -94,6 +95,10 @@ def build_and_deploy(build_id: int, push_id: str) -> None:
         out.end(succeeded=False, message=f"Push cancelled: {PUSH_GONE}")
         return
     _finish(build, out, BuildStatus.SUCCEEDED)
+    refusal = release_web_refusal(app=app, process_types=process_types)
+    if refusal is not None:
+        out.end(succeeded=False, message=f"Release refused: {refusal}; nothing was released")
+        return
 
     release = release_create(
         app=app,
@@ -108,10 +113,10 @@ def build_and_deploy(build_id: int, push_id: str) -> None:
     try:
         went_live = deploy(release, out.show, before_switch=_branch_holds(build, push_id, out))
     except RolloutFailed as error:
-        out.say(f"Release v{release.version} failed; the previous release keeps serving.")
+        # The reason (with the process's last output) once, here; the push's last words sum up.
         out.say(f"Deploy failed: {error}")
         _keep_output(build, out)
-        out.end(succeeded=False, message=f"Deploy failed: {error}")
+        out.end(succeeded=False, message=f"Release v{release.version} failed; {serving_after_failure(app)}.")
         return
     except Exception:
         log.exception("rollout of %s v%s crashed", app.name, release.version)

@@ -17,10 +17,12 @@ from applications.removal import app_delete
 from applications.rename import app_rename
 from applications.restart import restart_request
 from applications.maintenance import app_maintenance_set
+from applications.process_status import app_status
 from applications.services import app_checks_update, app_create, release_rollback
 from observability.metrics_store import samples_since
 from paas.errors import Missing, UserError
 from paas.failures import needs_redis
+from runtime.backend import BackendError
 from registry.services import TRACKING_SETTINGS, image_tracking_update
 
 
@@ -91,11 +93,20 @@ def app_activity(request: HttpRequest, app_name: str) -> JsonResponse:
     return JsonResponse([activity_json(entry) for entry in activity_of_app(app)], safe=False)
 
 
-@endpoint("DELETE")
+@endpoint("GET", "DELETE")
 @needs_redis
 def app_dynos(request: HttpRequest, app_name: str, dyno: str | None = None) -> JsonResponse:
-    """Heroku's dyno restart: DELETE .../dynos restarts every process, .../dynos/web a type,
-    .../dynos/web.1 one process. Answers at once (202); the restart runs on a worker."""
+    """Heroku's dyno list and restart. GET .../dynos: the app's processes as the engine has them
+    (of .../dynos/web a type, .../dynos/web.1 one). DELETE restarts them: at once (202), on a worker."""
+    if request.method == "GET":
+        app = app_for(request.user, app_name, Action.VIEW)
+        status = app_status(app, live_release(app))
+        if status.engine_error:
+            raise BackendError(status.engine_error)
+        dynos = [{"name": p.label, "type": p.process_type, "state": p.state, "release": {"version": p.release},
+                  "exit_code": p.exit_code, "restarts": p.restarts}
+                 for row in status.types for p in row.processes if dyno in (None, p.process_type, p.label)]
+        return JsonResponse(dynos, safe=False)
     app = app_for(request.user, app_name, Action.OPERATE)
     what = restart_request(app=app, user=request.user, which=dyno)
     return JsonResponse({"restarting": what}, status=202)

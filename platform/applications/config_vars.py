@@ -13,8 +13,9 @@ from paas.errors import UserError
 
 # Matched whole (fullmatch): "$" would let "NAME\n" through.
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,199}")
-# Set by the platform for every process; an app cannot override them.
-RESERVED = {"PORT"}
+# Set by the platform for every process, as Heroku sets them; an app cannot override them.
+# DYNO (web.1, release.1) tells Heroku-aware apps they run behind a router that speaks for them.
+RESERVED = {"PORT", "DYNO"}
 # One environment string may not pass 128 KiB at exec (MAX_ARG_STRLEN), whatever the total cap.
 MAX_VALUE_BYTES = 32 * 1024
 

@@ -18,9 +18,11 @@ from applications.images import images_prune
 from applications.locks import RolloutFailed, app_rollout_lock
 from applications.models import App, Formation, Release, ReleaseStatus
 from applications.procfile import RELEASE_PHASE, shell_command
+from applications.selectors import live_release
 from applications.services import release_go_live, release_mark, release_output_set
 from observability import logstream
 from router import routing
+from router.forwarding import check_headers
 from runtime.backend import Backend, BackendError, Process, ProcessSpec, get_backend
 from runtime.healthcheck import CheckSettings, NotReady, wait_until_ready
 
@@ -33,8 +35,12 @@ def host_name(app: App) -> str:
 
 
 def app_checks(app: App) -> CheckSettings:
-    defaults = CheckSettings.defaults()
-    return CheckSettings(**{**defaults.__dict__, **(app.checks or {})})
+    """The platform's defaults overridden by the app's own settings. A path the app sets names a
+    health endpoint, so only 2xx and 3xx pass it; the default `/` passes any answer below 500."""
+    checks = {**CheckSettings.defaults().__dict__, **(app.checks or {})}
+    if (app.checks or {}).get("path"):
+        checks["passing_below"] = 400
+    return CheckSettings(**checks)
 
 
 def process_spec(release: Release, row: Formation, index: int, env: dict[str, str]) -> ProcessSpec:
@@ -88,15 +94,27 @@ def check_ready(backend: Backend, process: Process, app: App, say: Say) -> None:
         raise _failure(backend, process, "has no port published for the router")
     try:
         waited = wait_until_ready(
-            process, host=host_name(app), check=app_checks(app), still_running=lambda: backend.state(process).running
+            process, host=host_name(app), check=app_checks(app), headers=check_headers(),
+            still_running=lambda: backend.state(process).running,
         )
     except NotReady as reason:
         raise _failure(backend, process, str(reason)) from None
     say(f"{process.label} passed its health check after {waited:.1f}s")
 
 
+# Until the platform provides databases, a release phase's `migrate` without DATABASE_URL
+# writes to a SQLite file in its own container, which is removed when it exits.
+NO_DATABASE_WARNING = (
+    "       warning: DATABASE_URL is not set: the release phase runs in a one-off container and its files are "
+    "discarded, so `manage.py migrate` there changes no database the web processes use. "
+    "Set DATABASE_URL to a database server."
+)
+
+
 def _release_phase(backend: Backend, release: Release, env: dict[str, str], say: Say) -> None:
     command = release.process_types[RELEASE_PHASE]
+    if not env.get("DATABASE_URL"):
+        say(NO_DATABASE_WARNING)
     say(f"Running release command: {command}")
     spec = ProcessSpec(
         app=release.app.name,
@@ -130,6 +148,14 @@ def start_formation(backend: Backend, release: Release, env: dict[str, str], say
     for process in started:
         if process.process_type != "web" and not backend.state(process).running:
             raise _failure(backend, process, "exited right after it started")
+
+
+def serving_after_failure(app: App) -> str:
+    """What still serves the app once a rollout failed, for the push's last words."""
+    live = live_release(app)
+    if live is None:
+        return "no release was serving before; nothing is live"
+    return f"the previous release (v{live.version}) keeps serving"
 
 
 def deploy(release: Release, say: Say, *, before_switch: Callable[[], None] | None = None) -> bool:

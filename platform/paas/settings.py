@@ -227,6 +227,10 @@ PAAS_BUILD_WORKERS = _env_int("PAAS_BUILD_WORKERS", _env_int("PAAS_WORKERS", max
 PAAS_DEPLOY_WORKERS = max(1, _env_int("PAAS_DEPLOY_WORKERS", 1))
 PAAS_ROUTER_HOST = os.environ.get("PAAS_ROUTER_HOST", "127.0.0.1")
 PAAS_ROUTER_PORT = _env_int("PAAS_ROUTER_PORT", 8080)
+# Peers (addresses or networks, comma-separated) whose X-Forwarded-Proto and X-Forwarded-Port the
+# router passes on: a TLS-terminating proxy in front of it. Everyone else's are overwritten with
+# the router's own (router/forwarding.py). Read when the router's config is written (`make up`).
+PAAS_ROUTER_TRUSTED_PROXIES = os.environ.get("PAAS_ROUTER_TRUSTED_PROXIES", "")
 # nginx sends app N's traffic to port BASE + N on the container network's host address, where
 # the kernel passes it to the app's live containers (router/endpoints.py). Each platform
 # instance on a host needs a range of its own.
@@ -242,8 +246,10 @@ PAAS_LOG_DIR = VAR_DIR / "log"
 PAAS_CONTAINER_PORT = _env_int("PAAS_CONTAINER_PORT", 5000)
 # Health checks of a new release's web containers (Dokku's CHECKS in spirit), the defaults for
 # apps that set none of their own: wait before the first attempt, then up to ATTEMPTS attempts
-# INTERVAL seconds apart, each given TIMEOUT seconds. An app's check path makes it an HTTP GET
-# (2xx/3xx passes); without one it is a TCP connect to $PORT inside the container.
+# INTERVAL seconds apart, each given TIMEOUT seconds. The default is an HTTP GET of PATH with the
+# app's Host and the router's headers, which any answer below 500 passes (redirects and logins
+# too); an app's own check path must answer 2xx/3xx; the path "" is a TCP connect to $PORT.
+PAAS_CHECK_PATH = os.environ.get("PAAS_CHECK_PATH", "/")
 PAAS_CHECK_WAIT = _env_float("PAAS_CHECK_WAIT", 0)
 PAAS_CHECK_TIMEOUT = _env_float("PAAS_CHECK_TIMEOUT", 5)
 PAAS_CHECK_ATTEMPTS = _env_int("PAAS_CHECK_ATTEMPTS", 120)

@@ -182,13 +182,26 @@ def command() -> list[str]:
     return [sys.executable, "-I", str(launcher), str(group_file()), "--", *nginx]
 
 
+def _settings_part(text: str | None) -> str | None:
+    """The main config but for its generation marker: what the settings made of it."""
+    if text is None:
+        return None
+    marker = f"location = {GENERATION_PATH} {{ return 200 "
+    head, found, rest = text.partition(marker)
+    return head + found + rest.partition(";")[2] if found else text
+
+
 def start() -> None:
     """Write the main config and check it, so that a config nginx refuses is an error here
-    rather than supervisor's restarts of a router that cannot start; supervisord runs it."""
-    write_main_config()
+    rather than supervisor's restarts of a router that cannot start; supervisord runs it.
+    A router already running loads it if the settings changed it (PAAS_ROUTER_TRUSTED_PROXIES)."""
+    before = main_conf().read_text() if main_conf().exists() else None
+    generation = write_main_config()
     test = _nginx("-t")
     if test.returncode != 0:
         raise RouterError(f"router config rejected: {test.stderr.strip()}")
+    if _settings_part(before) != _settings_part(main_conf().read_text()):
+        _test_and_reload(generation)  # a no-op for a router not running yet
 
 
 def wait_serving(timeout: float) -> None:

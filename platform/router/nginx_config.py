@@ -4,13 +4,14 @@ from pathlib import Path
 
 from django.conf import settings
 
+from router.forwarding import render_http_block
+
 ACCESS_LOG_FORMAT = (
     '$time_iso8601 host=$host method=$request_method path="$request_uri" status=$status '
     'bytes=$body_bytes_sent duration=$request_time upstream=$upstream_addr connect=$upstream_connect_time '
-    'upstream_status=$upstream_status request_id=$request_id'
+    # The id the app was given (router/forwarding.py): the client's own when it is a valid one.
+    'upstream_status=$upstream_status request_id=$paas_request_id'
 )
-
-
 
 
 def router_dir() -> Path:
@@ -51,16 +52,13 @@ pid {pid_file()};
 error_log {log_dir / 'router-error.log'} warn;
 events {{ worker_connections 4096; }}
 http {{
-    log_format paas '{ACCESS_LOG_FORMAT}';
+{render_http_block()}    log_format paas '{ACCESS_LOG_FORMAT}';
     access_log {log_dir / 'router-access.log'} paas;
 {temp_paths}
     client_max_body_size 100m;
     proxy_http_version 1.1;
     proxy_set_header Connection "";
     proxy_set_header Host $host;
-    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    proxy_set_header X-Forwarded-Proto $scheme;
-    proxy_set_header X-Request-Id $request_id;
     proxy_read_timeout 120s;
     server {{
         listen {listen_address()} default_server;

@@ -89,7 +89,7 @@ def test_app_that_exits_at_once_fails_the_deploy_and_old_release_keeps_serving(p
     assert push.returncode != 0
     assert "Deploy failed: web.1 exited before answering on $PORT" in push.output
     assert "cannot start: no database" in push.output
-    assert "the previous release keeps serving" in push.output
+    assert "Release v2 failed; the previous release (v1) keeps serving." in push.output
     assert platform.get(app) == (200, "serving\n")
     assert _release_statuses(platform, app) == [(2, "failed"), (1, "live")]
 
@@ -102,7 +102,8 @@ def test_app_that_never_listens_fails_the_health_check(platform, source):
     push = source.push(platform.git_url(app))
 
     assert push.returncode != 0
-    assert f"web.1 did not accept connections on $PORT within {attempts} attempts" in push.output
+    assert "web.1 did not answer on $PORT=5000 within " in push.output
+    assert "(GET /: " in push.output and f"; {attempts} attempts)" in push.output
     assert platform.get(app) == (200, "serving\n")
 
 

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from access.policy import Action
+from applications.process_status import app_status
 from applications.removal import app_delete
 from applications.rename import app_rename
 from applications.selectors import app_url, git_url, live_release
@@ -45,10 +46,11 @@ def app_new(request: HttpRequest) -> HttpResponse:
 
 @app_view(Action.VIEW, "GET")
 def app_detail(request: HttpRequest, app) -> HttpResponse:
+    live = live_release(app)
     context = {
         "app": app,
-        "live": live_release(app),
-        "formation": list(app.formation.all()),
+        "live": live,
+        "status": app_status(app, live),  # what runs, as the engine says: no row stands for a process
         "activity": activity_of_app(app, limit=10),
         "url": app_url(app),
         "git_url": git_url(app),
