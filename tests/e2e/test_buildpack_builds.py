@@ -8,6 +8,7 @@ import time
 import docker
 import pytest
 
+from tests.mirrors import PythonMirror
 from tests.support import BASE_IMAGE, ROOT, PackageIndex, SourceTree, python_greeting_app, require, static_site
 
 pytestmark = pytest.mark.e2e
@@ -323,10 +324,9 @@ def django_app(secret_key: str = '"not secret"') -> dict[str, str]:
 
 
 @pytest.fixture
-def django_index(platform):
-    from tests.wheel_mirror import WheelMirror
-
-    with WheelMirror(platform.instance, ["django==5.2.*"]) as index:
+def django_index(platform, base_images):
+    """Django's wheels for the Python a push with no .python-version gets (the newest)."""
+    with PythonMirror(platform.instance, ["django==5.2.*"], newest(base_images["python"])) as index:
         yield index
 
 

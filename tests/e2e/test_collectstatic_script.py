@@ -1,6 +1,6 @@
 """The Python buildpack's collectstatic step (builds/django_static.py) in a real base image with
 real Django: when it runs, and each reason it gives for not running. One container, no network,
-Django installed from the wheels tests/wheel_mirror.py caches; the pushes themselves are in
+Django installed from the wheels tests/mirrors.py caches; the pushes themselves are in
 test_buildpack_builds.py."""
 import json
 import subprocess
@@ -9,7 +9,7 @@ import pytest
 
 from builds import django_static
 from tests.support import ROOT, require
-from tests.wheel_mirror import cached_wheels
+from tests.mirrors import python_wheels
 
 pytestmark = pytest.mark.e2e
 
@@ -47,8 +47,8 @@ def test_collectstatic_runs_only_where_heroku_would_and_says_why_not(tmp_path):
     require("The buildpacks' base images", listed.exists(), "run make base-images (make test does)")
     python = json.loads(listed.read_text()).get("python")
     require("Base images listed by version", isinstance(python, dict) and python, "run make base-images again")
-    image = python[max(python, key=lambda version: tuple(map(int, version.split("."))))]
-    wheels = cached_wheels(["django==5.2.*"])
+    version = max(python, key=lambda version: tuple(map(int, version.split("."))))
+    image, wheels = python[version], python_wheels(["django==5.2.*"], version)
     for name, scenario in SCENARIOS.items():
         _write(tmp_path, name, scenario)
     # The same script before and after Django is installed, as the buildpack runs it (cwd = the app).
