@@ -44,7 +44,7 @@ def test_web_process_runs_hardened_published_on_loopback_and_passes_tcp_check(ba
     assert process.internal_address[1] == settings.PAAS_CONTAINER_PORT
 
     waited = wait_until_ready(
-        process, host="probe.localhost", check=CheckSettings(timeout=1, attempts=40),
+        process, host="probe.localhost", check=CheckSettings(path="", timeout=1, attempts=40),
         still_running=lambda: backend.state(process).running,
     )
     assert waited < 10
@@ -56,7 +56,7 @@ def test_tcp_check_is_not_fooled_by_docker_proxy_when_nothing_listens(backend, b
 
     with pytest.raises(NotReady, match="did not accept connections"):
         wait_until_ready(
-            process, host="probe.localhost", check=CheckSettings(timeout=0.5, attempts=3, interval=0.1),
+            process, host="probe.localhost", check=CheckSettings(path="", timeout=0.5, attempts=3, interval=0.1),
             still_running=lambda: backend.state(process).running,
         )
 
