@@ -70,6 +70,8 @@ TABLE = [
     Row("api", "GET", f"{A}/log-stream", "viewer"),
     Row("api", "GET", f"{A}/metrics", "viewer"),
     Row("api", "GET", f"{A}/activity", "viewer"),
+    Row("api", "GET", f"{A}/dynos", "viewer"),
+    Row("api", "GET", f"{A}/dynos/web.1", "viewer"),
     Row("api", "DELETE", f"{A}/dynos", "operator"),
     Row("api", "DELETE", f"{A}/dynos/web", "operator"),
     Row("api", "GET", f"{A}/registry-webhook", "admin"),
