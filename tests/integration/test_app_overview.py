@@ -62,6 +62,12 @@ def test_running_web_processes_are_shown_with_their_state_and_the_app_as_serving
     assert "serving (1 web process up)" in page or "serving (2 web processes up)" in page
 
 
+def test_the_scale_page_offers_only_the_live_releases_process_types(client, members, shop):
+    client.force_login(get_user_model().objects.get(username="operator"))
+    page = client.get("/apps/shop/scale/").content.decode()
+    assert 'data-type="worker"' in page and 'data-type="web"' not in page
+
+
 def test_an_engine_that_does_not_answer_is_said_instead_of_guessing(client, members, shop, monkeypatch):
     page = _overview(client, monkeypatch, Engine({}, error="cannot list the containers of shop"))
     assert "The container engine did not answer" in page and "cannot list the containers of shop" in page

@@ -4,7 +4,7 @@ from django.shortcuts import render
 
 from access.policy import Action
 from activity.selectors import activity_of_app
-from applications.formation import formation_update
+from applications.formation import formation_ensure, formation_update
 from applications.maintenance import app_maintenance_set
 from applications.restart import restart_request
 from applications.selectors import live_release
@@ -15,7 +15,8 @@ from paas.failures import needs_redis
 
 def _context(request: HttpRequest, app, **extra) -> dict:
     live = live_release(app)
-    rows = list(app.formation.all())
+    # The live release's types only: a row of a type it dropped can neither run nor be scaled.
+    rows = list(formation_ensure(app, live).values()) if live else []
     for row in rows:
         row.command = (live.process_types.get(row.process_type) if live else "") or "(the image's command)"
     return {"app": app, "live": live, "formation": rows, "can": request.can, **extra}
