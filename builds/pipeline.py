@@ -97,7 +97,9 @@ def build_and_deploy(build_id: int, push_id: str) -> None:
     _finish(build, out, BuildStatus.SUCCEEDED)
     refusal = release_web_refusal(app=app, process_types=process_types)
     if refusal is not None:
-        out.end(succeeded=False, message=f"Release refused: {refusal}; nothing was released")
+        out.say(f"Release refused: {refusal}")
+        _keep_output(build, out)
+        out.end(succeeded=False, message=f"No release was made; {serving_after_failure(app)}.")
         return
 
     release = release_create(

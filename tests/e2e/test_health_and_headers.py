@@ -125,7 +125,8 @@ def test_a_procfile_typo_for_web_is_refused_with_the_reason_and_changes_nothing(
     result = push(platform, source, app, {**site("v2"), "Procfile": WEB.replace("web:", "wbe:")}, "typo")
 
     assert result.returncode != 0
-    assert "the release has no web process: the Procfile declares wbe; did you mean web?" in result.output
+    assert "Release refused: the release has no web process: the Procfile declares wbe; did you mean web?" in result.output
+    assert "No release was made; the previous release (v1) keeps serving." in result.output
     assert platform.get(app) == (200, "v1\n")
     _, releases = platform.api("GET", f"/api/apps/{app}/releases")
     assert [r["version"] for r in releases] == [1]  # no release was made
