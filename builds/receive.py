@@ -130,9 +130,13 @@ def _take(push: Push, say: Say) -> bool:
     """The app's push lock, waiting for another push to finish unless this one ends meanwhile."""
     if push.lock.acquire():
         return True
-    say("-----> Waiting for another push to this app to finish")
-    deadline = time.monotonic() + settings.PAAS_BUILD_TIMEOUT
+    say("-----> Waiting for another push to this app to finish (an app's pushes take turns)")
+    began = last_said = time.monotonic()
+    deadline = began + settings.PAAS_BUILD_TIMEOUT
     while time.monotonic() < deadline and not push.ended.is_set():
+        if time.monotonic() - last_said >= QueueNews.REPEAT_SECONDS:  # never silent for long
+            say(f"-----> Still waiting for another push to this app to finish ({time.monotonic() - began:.0f}s)")
+            last_said = time.monotonic()
         if push.lock.acquire(wait=1):
             if push.ended.is_set():  # its client left while it waited
                 push.lock.release()

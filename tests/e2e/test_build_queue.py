@@ -71,6 +71,11 @@ def test_a_push_waiting_for_the_busy_build_worker_says_what_runs_ahead_and_confi
     slow_build = platform.wait_for("the slow build to start", lambda: building(platform, slow), 60)
     waiting_push = TimedPush(waiting_source, platform.git_url(waiting))
     waiting_push.start()
+    # Another push to the slow app waits its turn, and says so while it waits.
+    second_source = SourceTree(tmp_path / "second").write(static_site("second"))
+    second_source.commit()
+    second_push = TimedPush(second_source, platform.git_url(slow))
+    second_push.start()
 
     # A config change of a third app while the only build worker is busy: the deploy worker has it.
     status, body = platform.api("PATCH", f"/api/apps/{configured}/config-vars", {"GREETING": "hello"})
@@ -79,10 +84,15 @@ def test_a_push_waiting_for_the_busy_build_worker_says_what_runs_ahead_and_confi
     assert release["status"] == "live", release
     assert building(platform, slow) is not None, "the slow build ended first: this proves nothing"
 
-    slow_push.join(timeout=300)
-    waiting_push.join(timeout=300)
+    for push in (slow_push, waiting_push, second_push):
+        push.join(timeout=300)
     assert slow_push.returncode == 0, slow_push.output
     assert waiting_push.returncode == 0, waiting_push.output
+    # It pushed onto the branch as it was before the slow push: git's usual answer, after the wait.
+    assert second_push.returncode != 0 and "another push updated this branch meanwhile" in second_push.output
+    assert "Waiting for another push to this app to finish" in second_push.output, second_push.output
+    said = [at for at, line in second_push.lines if "waiting for another push to this app" in line.lower()]
+    assert len(said) >= 3 and max(b - a for a, b in zip(said, said[1:])) < 13, second_push.output
 
     ahead = f"Waiting for a build worker: 1 build ahead ({slow} build {slow_build['id']} running"
     waits = [(at, line) for at, line in waiting_push.lines if ahead in line]
