@@ -5,6 +5,7 @@ import os
 import subprocess
 import threading
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -92,7 +93,7 @@ def test_a_push_waiting_for_the_busy_build_worker_says_what_runs_ahead_and_confi
     assert second_push.returncode != 0 and "another push updated this branch meanwhile" in second_push.output
     assert "Waiting for another push to this app to finish" in second_push.output, second_push.output
     said = [at for at, line in second_push.lines if "waiting for another push to this app" in line.lower()]
-    assert len(said) >= 3 and max(b - a for a, b in zip(said, said[1:])) < 13, second_push.output
+    assert len(said) >= 3 and max(b - a for a, b in pairwise(said)) < 13, second_push.output
 
     ahead = f"Waiting for a build worker: 1 build ahead ({slow} build {slow_build['id']} running"
     waits = [(at, line) for at, line in waiting_push.lines if ahead in line]
@@ -102,7 +103,7 @@ def test_a_push_waiting_for_the_busy_build_worker_says_what_runs_ahead_and_confi
     started = next(at for at, line in waiting_push.lines if f"Building {waiting}" in line)
     assert started - queued > 15, waiting_push.output  # it did wait for the slow build
     times = [queued, *(at for at, line in waiting_push.lines if queued < at < started), started]
-    gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+    gaps = [later - earlier for earlier, later in pairwise(times)]
     assert max(gaps) < 13, (gaps, waiting_push.output)  # never silent for long (a line every ~10 s)
     assert len(waits) <= (started - queued) / 7 + 2, waiting_push.output  # not a line per poll either
     assert platform.get(waiting) == (200, "waited")
