@@ -1,5 +1,6 @@
 import pytest
 
+from accounts.models import ApiToken
 from applications.models import App
 from applications.services import release_create
 
@@ -53,6 +54,10 @@ def test_anonymous_and_bad_tokens_get_401_saying_which(client, members):
     assert anonymous.status_code == 401 and anonymous.json()["error"].startswith("authentication required")
     response = client.get("/api/apps", HTTP_AUTHORIZATION="Bearer paas_wrong")
     assert response.status_code == 401 and response.json()["error"].startswith("the token was refused"), response.json()
+    ApiToken.objects.filter(user__username="viewer").delete()  # revoked
+    revoked = client.get("/api/apps", **members.auth("viewer"))
+    assert revoked.status_code == 401 and "not valid or was revoked" in revoked.json()["error"]
+    assert revoked["WWW-Authenticate"] == 'Bearer realm="paas"'
 
 
 def test_apps_are_listed_only_to_their_team(client, members):
