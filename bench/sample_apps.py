@@ -16,7 +16,6 @@ pip and npm reaching PyPI and the npm registry once, to fill var/cache/):
     make bench-sample-apps    (or: .venv/bin/python bench/sample_apps.py [--runs N] [--only NAME])
 """
 import argparse
-import contextlib
 import os
 import statistics
 import subprocess
@@ -28,8 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import BenchFailed, cleanup_floor, docker, fetch_url, run_in_temp_dir, wait_for
-from tests.mirrors import NpmMirror, PythonMirror
-from tests.samples import SAMPLES, Sample
+from tests.samples import SAMPLES, Sample, mirror_for
 from tests.support import ROOT, Platform, SourceTree, git, start_platform, stop_platform
 
 TIMEOUT = 300.0
@@ -40,14 +38,6 @@ CODE_FILES = {
     "html5-boilerplate": ("index.html", "<!-- bench round {n} -->\n"),
     "django": ("mysite/urls.py", "# bench round {n}\n"),
 }
-
-
-def mirror_for(sample: Sample, instance: str):
-    if sample.python:
-        return PythonMirror(instance, sample.requirements, sample.python)
-    if (sample.root / "package-lock.json").exists():
-        return NpmMirror(instance, (sample.root / "package-lock.json").read_text())
-    return contextlib.nullcontext()
 
 
 def buildpack_plan(source: SourceTree, tmp: Path, build_vars: list[str]):

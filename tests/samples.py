@@ -10,6 +10,7 @@ Heroku's own guides tell a user to add (a Procfile, requirements.txt, a lockfile
   Python 3.13 with no network, set up as Heroku's Django guide says (whitenoise, STATIC_ROOT,
   gunicorn).
 """
+import contextlib
 import json
 import re
 import shutil
@@ -19,7 +20,7 @@ import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.mirrors import CACHE, NPM_REGISTRY, cached, fetched, python_wheels, run_host
+from tests.mirrors import CACHE, NPM_REGISTRY, NpmMirror, PythonMirror, cached, fetched, python_wheels, run_host
 
 FLASK = "3.1.3"
 EXPRESS_GENERATOR = "4.16.1"
@@ -47,6 +48,15 @@ class Sample:
 
     def file(self, path: str) -> bytes:
         return (self.root / path).read_bytes()
+
+
+def mirror_for(sample: Sample, instance: str):
+    """The local index the sample's build installs from (a no-op context when it needs none)."""
+    if sample.python:
+        return PythonMirror(instance, sample.requirements, sample.python)
+    if (sample.root / "package-lock.json").exists():
+        return NpmMirror(instance, (sample.root / "package-lock.json").read_text())
+    return contextlib.nullcontext()
 
 
 def _samples_dir(name: str) -> Path:

@@ -3,7 +3,6 @@ app, html5-boilerplate, a Django 6 startproject set up as Heroku's guide says), 
 through the builtin buildpacks with no Dockerfile, their dependencies from local mirrors of
 PyPI and npm (tests/mirrors.py: the builds reach nothing outside), and fetched through the
 router: a real page and a static file it links to."""
-import contextlib
 import re
 import urllib.error
 import urllib.parse
@@ -11,8 +10,7 @@ import urllib.request
 
 import pytest
 
-from tests.mirrors import NpmMirror, PythonMirror
-from tests.samples import SAMPLES, Sample
+from tests.samples import SAMPLES, Sample, mirror_for
 from tests.support import SourceTree
 
 pytestmark = pytest.mark.e2e
@@ -24,15 +22,6 @@ STATIC_SOURCES = {
     "html5-boilerplate": "js/app.js",
     "django": None,  # collectstatic's copy of Django's admin CSS, under a hashed name
 }
-
-
-def mirror_for(sample: Sample, instance: str):
-    """The local index the sample's build installs from (a no-op context when it needs none)."""
-    if sample.python:
-        return PythonMirror(instance, sample.requirements, sample.python)
-    if (sample.root / "package-lock.json").exists():
-        return NpmMirror(instance, (sample.root / "package-lock.json").read_text())
-    return contextlib.nullcontext()
 
 
 def fetch(platform, app: str, path: str) -> tuple[int, dict[str, str], bytes]:
