@@ -11,17 +11,8 @@ from urllib.parse import quote
 
 import dj_database_url
 
-ROOT_DIR = Path(__file__).resolve().parents[2]
-VAR_DIR = Path(os.environ.get("PAAS_VAR_DIR", ROOT_DIR / "var")).resolve()
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+from paas.environment import ROOT_DIR, VAR_DIR, env_float as _env_float, env_int as _env_int
 
-
-def _env_int(name: str, default: int) -> int:
-    return int(os.environ.get(name, default))
-
-
-def _env_float(name: str, default: float) -> float:
-    return float(os.environ.get(name, default))
 
 
 def _generated_once(path: Path, make) -> str:
@@ -268,11 +259,6 @@ PAAS_TMPFS_MB = _env_int("PAAS_TMPFS_MB", 64)
 # Each app's processes, release phase and builds share a network of the app's own, a /24 taken
 # from this pool (runtime/app_networks.py); other apps' containers and the host are out of reach.
 PAAS_NETWORK_POOL = os.environ.get("PAAS_NETWORK_POOL", "10.200.0.0/13")
-# Builds: each step's container gets these limits (builds/docker_builder.py), and the whole
-# build is stopped after PAAS_BUILD_TIMEOUT.
-PAAS_BUILD_MEMORY_MB = _env_int("PAAS_BUILD_MEMORY_MB", 2048)
-PAAS_BUILD_CPUS = _env_float("PAAS_BUILD_CPUS", 1.0)
-PAAS_BUILD_PIDS_LIMIT = _env_int("PAAS_BUILD_PIDS_LIMIT", 1024)
 # A release phase command (Procfile `release:`) is killed and fails the release after this long.
 PAAS_RELEASE_PHASE_TIMEOUT = _env_int("PAAS_RELEASE_PHASE_TIMEOUT", 900)
 # Images of the last K releases stay on the host so any of them can be rolled back to.
@@ -283,9 +269,6 @@ PAAS_RECONCILE_INTERVAL = _env_float("PAAS_RECONCILE_INTERVAL", 2)
 # requests already in flight (and nginx workers still on the old config) finish.
 PAAS_DRAIN_SECONDS = _env_float("PAAS_DRAIN_SECONDS", 10)
 PAAS_STOP_TIMEOUT = _env_int("PAAS_STOP_TIMEOUT", 10)
-# A push gives up waiting for its build after this long (dropping it if still queued); it is
-# also the build job's own time limit once a worker takes it.
-PAAS_BUILD_TIMEOUT = _env_int("PAAS_BUILD_TIMEOUT", 1800)
 # Each app's log stream keeps about this many recent lines (Redis Streams, trimmed as it grows).
 PAAS_LOG_LINES = _env_int("PAAS_LOG_LINES", 10000)
 # Metrics: a sample every INTERVAL seconds, kept at full resolution for RAW_SECONDS; one-minute
@@ -295,20 +278,5 @@ PAAS_METRICS_RAW_SECONDS = _env_int("PAAS_METRICS_RAW_SECONDS", 3600)
 PAAS_METRICS_ROLLUP_HOURS = _env_int("PAAS_METRICS_ROLLUP_HOURS", 48)
 
 
-# The builtin buildpacks' base images (builds/buildpack_images.py): PAAS_<NAME>_BASE_IMAGE where set,
-# else what `make base-images` (run by `make up`) built and listed in this file, read at each
-# build so that images built while the platform runs are used without a restart.
-PAAS_BASE_IMAGES = {
-    name: os.environ[f"PAAS_{name.upper()}_BASE_IMAGE"]
-    for name in ("python", "node", "static")
-    if os.environ.get(f"PAAS_{name.upper()}_BASE_IMAGE")
-}
-PAAS_BASE_IMAGES_FILE = Path(os.environ.get("PAAS_BASE_IMAGES_FILE") or ROOT_DIR / "var" / "base-images.json")
-# What else a Dockerfile may start FROM or COPY --from (builds/base_images.py): images on this host
-# matching these names (`*` as in shell patterns, e.g. "paas-base/*"), and absent images from these
-# registries, which the engine pulls. The buildpacks' base images are always allowed.
-PAAS_BUILD_BASE_IMAGES = [p.strip() for p in os.environ.get("PAAS_BUILD_BASE_IMAGES", "paas-base/*").split(",") if p.strip()]
-PAAS_BUILD_REGISTRIES = [r.strip() for r in os.environ.get("PAAS_BUILD_REGISTRIES", "docker.io").split(",") if r.strip()]
-# Cloud Native Buildpacks, for apps whose builder is `pack`: the CLI and the builder image it uses.
-PAAS_PACK_BINARY = os.environ.get("PAAS_PACK_BINARY", "pack")
-PAAS_PACK_BUILDER = os.environ.get("PAAS_PACK_BUILDER", "heroku/builder:24")
+# Builds: their limits, base images and the images a Dockerfile may use.
+from paas.build_settings import *  # noqa: F403
