@@ -34,3 +34,25 @@ def test_a_failed_builds_colours_are_drawn_and_its_duration_shown(page, platform
     # The step's command shows `\033[31m` as typed; its output's escape codes are gone.
     assert "red failure then bold green" in text.splitlines() and "\x1b" not in text, text
     expect(page.locator(".build-output .build-duration")).to_have_text(re.compile(r"^in \d+\.\d s$"))
+
+
+# A web process that prints in colour and exits: its release fails with that output as the reason.
+CRASHING_IN_COLOUR = (
+    "FROM {base}\n"
+    "CMD [\"sh\", \"-c\", \"printf '\\\\033[31mweb crashed\\\\033[0m on purpose\\\\n'; exit 1\"]\n"
+)
+
+
+def test_a_failed_releases_reason_is_drawn_in_colour(page, platform, tmp_path):
+    app = platform.new_app()
+    source = SourceTree(tmp_path / "crashing")
+    source.write({"Dockerfile": CRASHING_IN_COLOUR.format(base=BASE_IMAGE)}).commit()
+    push = source.push(platform.git_url(app))
+    assert push.returncode != 0 and "web crashed" in push.output, push.output
+    _, releases = platform.api("GET", f"/api/apps/{app}/releases")
+    assert releases[0]["status"] == "failed", releases
+
+    page.goto(f"{platform.web_url}/apps/{app}/releases/")
+    reason = page.locator("pre.reason").first
+    expect(reason.locator("span.ansi-fg-1").first).to_have_text("web crashed")  # once per restart
+    assert "\x1b" not in reason.text_content(), reason.text_content()
