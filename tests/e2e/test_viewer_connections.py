@@ -2,6 +2,7 @@
 is not dropped (the channel layer's wait for a message and the Redis client's read timeout
 were both 5 s, and raced)."""
 import time
+from contextlib import ExitStack
 
 import pytest
 from websockets.exceptions import ConnectionClosed
@@ -20,9 +21,9 @@ def _viewer(platform, app: str, stream: str):
 
 def test_idle_metrics_and_log_viewers_stay_connected_for_minutes(platform):
     app = platform.new_app()  # no release: nothing to send, so every wait for a message runs out
-    viewers = {stream: _viewer(platform, app, stream) for stream in ("metrics", "logs")}
-    started = time.monotonic()
-    try:
+    with ExitStack() as stack:
+        viewers = {stream: stack.enter_context(_viewer(platform, app, stream)) for stream in ("metrics", "logs")}
+        started = time.monotonic()
         while time.monotonic() - started < HOLD_SECONDS:
             for stream, viewer in viewers.items():
                 try:
@@ -31,7 +32,4 @@ def test_idle_metrics_and_log_viewers_stay_connected_for_minutes(platform):
                     pass  # nothing sent: still connected
                 except ConnectionClosed as closed:
                     pytest.fail(f"the {stream} websocket was closed after {time.monotonic() - started:.1f}s: {closed}")
-    finally:
-        for viewer in viewers.values():
-            viewer.close()
     print(f"\nmetrics and log viewers held {HOLD_SECONDS}s without a drop")
