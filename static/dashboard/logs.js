@@ -8,7 +8,8 @@
 // measured: the only layout read is the scroll to the bottom, once per frame. A hidden tab
 // gets no animation frames, so the rows waiting to be drawn are capped too.
 import { describeState, openLive } from "./live.mjs";
-import { LogBuffer, makeFilter, matches, parseAnsi, processOrder, tagOf } from "./logview.mjs";
+import { appendAnsi } from "./ansi_dom.mjs";
+import { LogBuffer, makeFilter, matches, processOrder, tagOf } from "./logview.mjs";
 
 const SOURCE_CLASSES = new Set(["app", "router", "build", "platform"]);
 const SEARCH_DELAY_MS = 200;
@@ -63,17 +64,7 @@ function rowOf(item) {
   tag.className = `log-tag log-src-${SOURCE_CLASSES.has(item.source) ? item.source : "other"}`;
   tag.textContent = tagOf(item);
   row.append(time, tag);
-  for (const segment of parseAnsi(item.line)) {
-    if (!segment.cls && !segment.css) {
-      row.append(segment.text);
-      continue;
-    }
-    const span = document.createElement("span");
-    span.className = segment.cls;
-    if (segment.css) span.style.cssText = segment.css;
-    span.textContent = segment.text;
-    row.append(span);
-  }
+  appendAnsi(row, item.line);
   return row;
 }
 
