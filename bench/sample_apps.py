@@ -12,7 +12,7 @@ answers. Prints a table of seconds and
 ratios against the floor. It reports, it does not assert.
 
 Run from the repo root after `make base-images` (needs Docker, Redis, nginx, and the host's
-pip and npm reaching PyPI and the npm registry once, to fill var/cache/):
+pip and npm reaching PyPI and the npm registry once, to fill /var/cache/paas-tests/):
     make bench-sample-apps    (or: .venv/bin/python bench/sample_apps.py [--runs N] [--only NAME])
 """
 import argparse

@@ -1,13 +1,15 @@
 """Local mirrors of PyPI and the npm registry for builds that reach no internet.
 
-The host's own clients (pip, npm) fetch the packages once per machine into var/cache/ (CI
-keeps it, as it keeps the base images); a mirror then serves them on a PackageIndex test host
+The host's own clients (pip, npm) fetch the packages once per machine into /var/cache/paas-tests/
+(PAAS_TEST_CACHE), outside the checkout, so that CI's clean clone finds them as it finds the base
+images in the engine; a mirror then serves them on a PackageIndex test host
 (busybox httpd in a network namespace), as a company's index on another machine would. A
 package the cache lacks while the registry is out of reach fails the test, saying so: a test
 of real apps that quietly skipped would prove nothing.
 """
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -19,9 +21,10 @@ from typing import Self
 
 import pytest
 
-from tests.support import ROOT, PackageIndex
+from tests.support import PackageIndex
 
-CACHE = ROOT / "var" / "cache"
+# Per machine, not per checkout (CI runs in a clean clone each time).
+CACHE = Path(os.environ.get("PAAS_TEST_CACHE") or "/var/cache/paas-tests")
 NPM_REGISTRY = "https://registry.npmjs.org/"
 # What the base images' CPython is built for (Debian's glibc is newer than all of these).
 LINUX_PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_17_x86_64", "manylinux_2_28_x86_64", "linux_x86_64")
@@ -63,7 +66,7 @@ def _key(*parts: str) -> str:
 def python_wheels(requirements: list[str], python_version: str) -> list[Path]:
     """Wheels of `requirements` and their dependencies for CPython `python_version` on Linux
     (compiled ones such as MarkupSafe's match the base image's interpreter), in
-    var/cache/wheels/<version>/."""
+    CACHE/wheels/<version>/."""
     abi = f"cp{python_version.replace('.', '')}"
     platforms = [item for name in LINUX_PLATFORMS for item in ("--platform", name)]
 
@@ -125,7 +128,7 @@ def _packed_name(spec: str) -> str:
 
 def npm_tarballs(lockfile: dict) -> Path:
     """The lockfile's packages as the host's `npm pack` fetches them, laid out at their registry
-    paths (/<name>/-/<name>-<version>.tgz), in var/cache/npm/."""
+    paths (/<name>/-/<name>-<version>.tgz), in CACHE/npm/."""
     packages = lockfile_packages(lockfile)
     fetched("npm packages", bool(packages), "the lockfile resolves nothing from the public registry "
             "(written with omit-lockfile-registry-resolved?)")

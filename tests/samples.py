@@ -1,5 +1,5 @@
 """Public sample apps nobody here wrote, fetched from the package registries by the host's own
-clients once per machine (var/cache/samples/), as a new user would take them, plus only what
+clients once per machine (samples/ in tests/mirrors.py's CACHE), as a new user would take them, plus only what
 Heroku's own guides tell a user to add (a Procfile, requirements.txt, a lockfile, settings).
 
 - flaskr: the Flask tutorial's blog, examples/tutorial in Flask's sdist on PyPI (BSD-3-Clause,
@@ -20,6 +20,7 @@ import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.support import ROOT
 from tests.mirrors import CACHE, NPM_REGISTRY, NpmMirror, PythonMirror, cached, fetched, python_wheels, run_host
 
 FLASK = "3.1.3"
@@ -162,7 +163,7 @@ def django() -> Sample:
         wheels = python_wheels(requirements, DJANGO_PYTHON)[0].parent
         app = scratch / "app"
         app.mkdir()
-        image = json.loads((CACHE.parent / "base-images.json").read_text())["python"][DJANGO_PYTHON]
+        image = json.loads((ROOT / "var" / "base-images.json").read_text())["python"][DJANGO_PYTHON]  # make base-images
         # Django's own startproject, by the Python the app runs on (the host's is too old for Django 6).
         script = ("python3 -m venv /tmp/venv && /tmp/venv/bin/pip install -q --no-index --find-links /wheels django"
                   " && /tmp/venv/bin/django-admin startproject mysite /app")
