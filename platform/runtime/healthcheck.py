@@ -69,8 +69,9 @@ def port_text(process: Process) -> str:
     return f"$PORT={process.internal_address[1]}" if process.internal_address else "$PORT"
 
 
-def _seconds(value: float) -> str:
-    return f"{value:.0f} s" if value >= 10 else f"{value:.1f} s"
+def seconds_text(value: float) -> str:
+    """Whole seconds from 10 on, tenths below (9.96 is "10 s", not "10.0 s")."""
+    return f"{value:.0f} s" if round(value, 1) >= 10 else f"{value:.1f} s"
 
 
 def _attempt(process: Process, headers: Mapping[str, str], check: CheckSettings) -> str | None:
@@ -110,4 +111,4 @@ def wait_until_ready(
         failure = _attempt(process, sent, check)
         if failure is None:
             return time.monotonic() - started
-    raise NotReady(failure.replace("{seconds}", _seconds(time.monotonic() - started)))
+    raise NotReady(failure.replace("{seconds}", seconds_text(time.monotonic() - started)))

@@ -236,7 +236,7 @@ def test_a_web_process_that_never_listens_is_told_with_its_port_once(platform, s
 
     assert result.returncode != 0
     port = platform.env.get("PAAS_CONTAINER_PORT", "5000")
-    assert len(re.findall(rf"web\.1 did not answer on \$PORT={port} within \d+ s", result.output)) == 1, result.output
+    assert len(re.findall(rf"web\.1 did not answer on \$PORT={port} within \d+(\.\d)? s ", result.output)) == 1, result.output
     assert "Release v1 failed; no release was serving before; nothing is live." in result.output
     assert "keeps serving" not in result.output
 

@@ -5,7 +5,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from runtime.backend import Process
-from runtime.healthcheck import CheckSettings, NotReady, wait_until_ready
+from runtime.healthcheck import CheckSettings, NotReady, seconds_text, wait_until_ready
 
 
 
@@ -184,3 +184,8 @@ def test_defaults_come_from_settings(settings):
 
 def test_the_platform_default_is_an_http_check_of_root_passing_below_500():
     assert (CheckSettings().path, CheckSettings().passing_below) == ("/", 500)
+
+
+@pytest.mark.parametrize("value, text", [(0.34, "0.3 s"), (9.94, "9.9 s"), (9.96, "10 s"), (10.0, "10 s"), (31.4, "31 s")])
+def test_waits_are_told_in_tenths_below_ten_seconds_and_whole_seconds_from_ten(value, text):
+    assert seconds_text(value) == text

@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -43,10 +44,12 @@ def platform_redis(own_platform) -> redis.Redis:
 
 
 def slow_site(text: str) -> dict[str, str]:
-    """A site whose build takes 30 s in a RUN step."""
+    """A site whose build takes 30 s in a RUN step. The step is new each time: one an earlier
+    test's build finished would come from the engine's layer cache at once."""
     files = static_site(text)
-    files["Dockerfile"] = files["Dockerfile"].replace(f"FROM {BASE_IMAGE}\n", f"FROM {BASE_IMAGE}\nRUN sleep 30\n", 1)
-    assert "RUN sleep 30" in files["Dockerfile"], files["Dockerfile"]
+    step = f"RUN echo {uuid.uuid4().hex} && sleep 30"
+    files["Dockerfile"] = files["Dockerfile"].replace(f"FROM {BASE_IMAGE}\n", f"FROM {BASE_IMAGE}\n{step}\n", 1)
+    assert step in files["Dockerfile"], files["Dockerfile"]
     return files
 
 
