@@ -6,13 +6,12 @@ git to move the branch (builds/receive.py says why it comes in that order)."""
 import logging
 import time
 
-from django.conf import settings
 from django.utils import timezone
 
 from applications.build_settings import build_args
 from applications.locks import RolloutFailed
 from applications.rollout import deploy, serving_after_failure
-from applications.selectors import live_release
+from applications.selectors import app_url, live_release
 from applications.services import release_create
 from applications.web_process import release_web_refusal
 from builds import builders
@@ -124,7 +123,7 @@ def build_and_deploy(build_id: int, push_id: str) -> None:
         log.exception("rollout of %s v%s crashed", app.name, release.version)
         out.end(succeeded=False, message="Deploy failed: internal error in the platform (see its worker log)")
         raise
-    url = f"http://{app.name}.{settings.PAAS_APPS_DOMAIN}:{settings.PAAS_ROUTER_PORT}/"
+    url = app_url(app)
     if not went_live:
         _keep_output(build, out)
         live = live_release(app)
