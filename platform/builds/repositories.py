@@ -53,7 +53,7 @@ def hooks_dir() -> Path:
             f"#!{sys.executable} -IS\n"
             f"# Written by the platform (builds/repositories.py): runs {module} for every push.\n"
             "import sys\n"
-            f"sys.path[:0] = [{str(ROOT_DIR)!r}, {str(ROOT_DIR / 'platform')!r}]\n"
+            f"sys.path[:0] = [{str(ROOT_DIR / 'platform')!r}]\n"
             f"from {module} import main\n"
             "sys.exit(main())\n"
         )

@@ -12,7 +12,7 @@ UPDATE = f"{'a' * 40} {'b' * 40} refs/heads/main\n"
 
 
 def run_hook(env: dict[str, str]) -> subprocess.CompletedProcess:
-    code = f"import sys; sys.path.insert(0, {str(ROOT)!r}); from builds.pre_receive import main; main()"
+    code = f"import sys; sys.path.insert(0, {str(ROOT / 'platform')!r}); from builds.pre_receive import main; main()"
     return subprocess.run(
         [sys.executable, "-IS", "-c", code], input=UPDATE, env=env, capture_output=True, text=True, timeout=30
     )
