@@ -13,7 +13,7 @@ from accounts.authentication import unauthenticated_reason, user_from_token_head
 from applications.config_crypto import ConfigKeyError
 from paas.errors import UserError
 from paas.failures import REDIS_DOWN, redis_lost
-from runtime.backend import BackendError
+from runtime.processes import BackendError
 
 log = logging.getLogger(__name__)
 

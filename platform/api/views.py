@@ -22,7 +22,7 @@ from applications.services import app_checks_update, app_create, release_rollbac
 from observability.metrics_store import samples_since
 from paas.errors import Missing, UserError
 from paas.failures import needs_redis
-from runtime.backend import BackendError
+from runtime.processes import BackendError
 from registry.services import TRACKING_SETTINGS, image_tracking_update
 
 

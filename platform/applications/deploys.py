@@ -17,7 +17,7 @@ from rq.job import Job, JobStatus
 
 from applications.models import Release, ReleaseStatus
 from paas.redis_client import redis_client
-from runtime.backend import get_backend
+from runtime.scheduler import get_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def enqueue_restart_on_commit(app, which: str | None) -> None:
 
 
 def image_available(image: str) -> bool:
-    return bool(image) and get_backend().image_exists(image)
+    return bool(image) and get_scheduler().image_exists(image)
 
 
 def _wake_key() -> str:

@@ -4,7 +4,7 @@ import logging
 from django.conf import settings
 
 from applications.models import App
-from runtime.backend import get_backend
+from runtime.scheduler import get_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -15,7 +15,7 @@ def images_prune(app: App) -> list[str]:
     keep = {image for image, _ in releases[: settings.PAAS_KEEP_RELEASES]}
     keep |= {image for image, status in releases if status in ("live", "pending", "deploying")}
     candidates = {image for image, _ in releases[settings.PAAS_KEEP_RELEASES :]}
-    backend = get_backend()
+    backend = get_scheduler()
     removed = [image for image in sorted(candidates - keep) if backend.remove_image(image)]
     if removed:
         log.info("pruned %d old image(s) of %s", len(removed), app.name)

@@ -1,20 +1,11 @@
 """rq jobs for releases and restarts: they take ids and call the rollout or the restart."""
-import logging
-
 from applications import restart
 from applications.models import App, Release
-from applications.locks import RolloutFailed
-from applications.rollout import deploy
-
-log = logging.getLogger(__name__)
+from applications.rollout import release_roll_out_unwatched
 
 
 def deploy_release(release_id: int) -> None:
-    release = Release.objects.select_related("app", "created_by").get(pk=release_id)
-    try:
-        deploy(release, log.info)
-    except RolloutFailed as error:
-        log.warning("%s v%s failed: %s", release.app.name, release.version, error)
+    release_roll_out_unwatched(Release.objects.select_related("app", "created_by").get(pk=release_id))
 
 
 def restart_processes(app_id: int, which: str | None) -> None:

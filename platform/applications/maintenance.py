@@ -5,12 +5,11 @@ from django.db import transaction
 from activity.services import activity_record
 from applications.models import App
 from applications.locks import app_rollout_lock
-from applications.rollout import running_processes, web_addresses
 from applications.selectors import live_release
+from applications.traffic import live_web_addresses, traffic_point
 from observability.events import platform_event
 from paas.errors import UserError
-from router import routing
-from runtime.backend import get_backend
+from runtime.scheduler import get_scheduler
 
 
 def app_maintenance_set(*, app: App, user, on) -> App:
@@ -27,7 +26,6 @@ def app_maintenance_set(*, app: App, user, on) -> App:
             text = f"Turned maintenance mode {'on' if on else 'off'}"
             activity_record(team_id=app.team_id, app=app, actor=user, verb="maintenance", text=text)
             platform_event(app.pk, f"{text} ({user.get_username()})")
-        live = live_release(app)
-        running = running_processes(get_backend(), app, live) if live is not None else []
-        routing.set_maintenance(app.name, app.pk, on, web_addresses(running))
+        if live_release(app) is not None:  # else its first rollout's route honours it
+            traffic_point(app, live_web_addresses(get_scheduler(), app))
     return app

@@ -15,11 +15,12 @@ from contextlib import contextmanager
 from applications.models import App
 from applications.locks import name_rollout_lock
 from paas.errors import Conflict
-from runtime.backend import Backend, BackendError
+from runtime.processes import BackendError
+from runtime.scheduler import Scheduler
 
 
 @contextmanager
-def name_reserved(name: str, backend: Backend) -> Iterator[None]:
+def name_reserved(name: str, scheduler: Scheduler) -> Iterator[None]:
     """Hold `name` (its rollout lock) while the caller takes it in the database; Conflict if a
     rename or deletion still holds it or processes of an app that had it are still stopping."""
     if App.objects.filter(name=name).exists():  # first: a rollout of that app holds the lock too
@@ -29,7 +30,7 @@ def name_reserved(name: str, backend: Backend) -> Iterator[None]:
             raise Conflict(f"app name '{name}' is being given up by a rename or deletion in progress; "
                            "try again when it is done")
         try:
-            leftovers = backend.processes(name)
+            leftovers = scheduler.processes(name)
         except BackendError as error:
             raise Conflict(f"cannot tell whether app name '{name}' is free: {error}") from None
         if leftovers:

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from applications.formation import formation_ensure
 from applications.models import App, Release
-from runtime.backend import Backend, BackendError, Process, get_backend
+from runtime.processes import BackendError, Process
+from runtime.scheduler import Scheduler, get_scheduler
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def _state_word(running: bool, restarting: bool, exit_code: int | None) -> str:
     return "crashed" if exit_code else "down"
 
 
-def process_statuses(backend: Backend, app: App) -> list[ProcessStatus]:
+def process_statuses(backend: Scheduler, app: App) -> list[ProcessStatus]:
     """The app's containers on the engine, by type and index; BackendError if it cannot say."""
     statuses = []
     processes: list[Process] = sorted(backend.processes(app.name), key=lambda p: (p.process_type, p.index, p.release))
@@ -78,7 +79,7 @@ def app_status(app: App, live: Release | None) -> AppStatus:
     rows = {row.process_type: TypeStatus(row.process_type, row.quantity, row.memory_mb, row.cpus)
             for row in formation_ensure(app, live).values()}
     try:
-        statuses = process_statuses(get_backend(), app)
+        statuses = process_statuses(get_scheduler(), app)
     except BackendError as error:
         return AppStatus(list(rows.values()), engine_error=str(error))
     for status in statuses:

@@ -1,16 +1,16 @@
 """Keep the engine matching the database.
 
-For each app: the live release's formation runs (a missing or dead container is replaced, with
-back-off when it keeps dying; limits follow the formation), containers of retired releases
-are stopped once the drain window has passed, leftovers of failed or interrupted rollouts are
-removed, and the router points at the live web containers. It takes the app's rollout lock
-without waiting, so it never acts on an app while a rollout is changing it.
+For each app: the live release's formation runs (a missing or dead process is replaced, with
+back-off when it keeps dying; limits follow the formation), processes of retired releases
+are retired once the drain window has passed, leftovers of failed or interrupted rollouts are
+removed, and the router points at the live web processes. It takes the app's rollout lock
+without waiting, so it never acts on an app while a rollout is changing it. What it decides is
+here; the scheduler carries it out, so these decisions are the same on every scheduler.
 """
 import logging
 import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -20,14 +20,17 @@ from django.utils import timezone
 from applications import config_crypto, deploys
 from applications.formation import formation_ensure
 from applications.models import App, Release, ReleaseStatus
-from applications.locks import RolloutFailed, app_rollout_lock, name_rollout_lock
-from applications.rollout import check_ready, process_spec, running_processes, web_addresses
+from applications.locks import app_rollout_lock, name_rollout_lock
+from applications.release_plan import release_plan
 from applications.selectors import live_release
+from applications.traffic import traffic_point
 from builds.liveness import builds_sweep
 from controlplane import heartbeat
 from observability import logstream
 from router import routing
-from runtime.backend import Backend, BackendError, Process, get_backend
+from runtime.plan import ReleasePlan
+from runtime.processes import BackendError, Process
+from runtime.scheduler import Scheduler, get_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +47,11 @@ class Backoff:
 
 
 class Reconciler:
-    def __init__(self, backend: Backend | None = None) -> None:
-        self.backend = backend or get_backend()
+    def __init__(self, scheduler: Scheduler | None = None) -> None:
+        self.scheduler = scheduler or get_scheduler()
         self.backoff: dict[tuple[str, str], Backoff] = {}
-        self.stopping: set[str] = set()
-        # Containers whose app is gone (renamed, deleted), by id, with when a pass first saw them.
+        # Processes whose app is gone (renamed, deleted), by id, with when a pass first saw them.
         self.orphans: dict[str, float] = {}
-        self.stopping_lock = threading.Lock()
-        # Stops wait up to PAAS_STOP_TIMEOUT for apps that ignore SIGTERM: never in the loop.
-        self.stopper = ThreadPoolExecutor(max_workers=4, thread_name_prefix="stop")
 
     # --- the loop -------------------------------------------------------------------------
     def run_forever(self, interval: float, should_stop: threading.Event) -> None:
@@ -85,13 +84,13 @@ class Reconciler:
         builds_sweep()  # builds whose worker died with no push watching
 
     def _sweep_orphans(self, names: set[str]) -> None:
-        """Stop containers of apps that no longer exist under that name, a drain window after
+        """Retire processes of apps that no longer exist under that name, a drain window after
         they were first seen: a renamed app's old processes (requests may still be on them), or
         what a failed deletion left. An app name whose rollout lock is held is being renamed
         right now: its processes are left alone until the rename is done."""
         now = time.monotonic()
         seen = set()
-        for process in self.backend.processes(None):
+        for process in self.scheduler.processes(None):
             if process.app in names:
                 continue
             seen.add(process.id)
@@ -101,7 +100,7 @@ class Reconciler:
             with name_rollout_lock(process.app, wait=False) as acquired:
                 if acquired:
                     log.info("stopping %s of %s: no app has that name any more", process.label, process.app)
-                    self._stop_later(process)
+                    self.scheduler.retire([process])
                 else:
                     self.orphans[process.id] = now  # the drain window starts when the rename ends
         self.orphans = {pid: at for pid, at in self.orphans.items() if pid in seen}
@@ -124,7 +123,7 @@ class Reconciler:
             if not App.objects.filter(pk=app.pk).exists():
                 return  # deleted since this pass listed it (the deletion held the lock)
             live = live_release(app)
-            processes = self.backend.processes(app.name)
+            processes = self.scheduler.processes(app.name)
             others = [p for p in processes if live is None or p.release != live.version]
             self._dispose(app, others)
             # We hold the rollout lock: a release still deploying lost its rollout before it
@@ -135,7 +134,7 @@ class Reconciler:
             if live is not None:
                 self._converge(app, live, [p for p in processes if p.release == live.version])
 
-    # --- containers of other releases -------------------------------------------------------
+    # --- processes of other releases -------------------------------------------------------
     def _dispose(self, app: App, processes: list[Process]) -> None:
         versions = {p.release for p in processes}
         releases = {r.version: r for r in Release.objects.filter(app=app, version__in=versions)}
@@ -146,33 +145,15 @@ class Reconciler:
             if status == ReleaseStatus.RETIRED:
                 retired_at = release.retired_at or now
                 if (now - retired_at).total_seconds() >= settings.PAAS_DRAIN_SECONDS:
-                    self._stop_later(process)
+                    self.scheduler.retire([process])
             elif status in (ReleaseStatus.PENDING, ReleaseStatus.DEPLOYING):
                 # We hold the rollout lock, so the rollout that started these has died.
                 Release.objects.filter(pk=release.pk, status=status).update(
                     status=ReleaseStatus.FAILED, failure_reason="the rollout was interrupted (its worker stopped)"
                 )
-                self.backend.remove(process)
-            else:  # failed, unknown, or a leftover release-phase container
-                self.backend.remove(process)
-
-    def _stop_later(self, process: Process, delay: float = 0.0) -> None:
-        with self.stopping_lock:
-            if process.id in self.stopping:
-                return
-            self.stopping.add(process.id)
-
-        def stop() -> None:
-            try:
-                time.sleep(delay)
-                self.backend.stop(process, timeout=settings.PAAS_STOP_TIMEOUT)
-            except BackendError as error:
-                log.warning("stopping %s of %s: %s", process.label, process.app, error)
-            finally:
-                with self.stopping_lock:
-                    self.stopping.discard(process.id)
-
-        self.stopper.submit(stop)
+                self.scheduler.remove([process])
+            else:  # failed, unknown, or a leftover release-phase process
+                self.scheduler.remove([process])
 
     # --- the live release ---------------------------------------------------------------------
     def _converge(self, app: App, live: Release, current: list[Process]) -> None:
@@ -193,37 +174,35 @@ class Reconciler:
             row = rows[process_type]
             process = slots.get((process_type, index))
             if process is not None:
-                state = self.backend.state(process)
+                state = self.scheduler.state(process)
                 if state.running or state.restarting:
                     self._keep(process, row)
                     continue
                 log.warning("%s %s exited (code %s); replacing it", app.name, process.label, state.exit_code)
                 logstream.say(app.pk, "platform", f"{process.label} crashed (exit code {state.exit_code}), replacing it")
-                self.backend.remove(process)
+                self.scheduler.remove([process])
                 del slots[(process_type, index)]
                 self._note_crash((app.name, process.label))
             missing.append((process_type, index))
-        if missing and web_addresses(slots.values()):
+        if missing and self.scheduler.web_addresses(slots.values()):
             # The live web processes take the traffic while the dead ones' replacements start
             # (and pass their checks), which takes seconds.
-            routing.route_app(app.name, app.pk, web_addresses(slots.values()))
+            traffic_point(app, self.scheduler.web_addresses(slots.values()))
 
-        env = None
-        for process_type, index in missing:
-            row = rows[process_type]
-            if env is None:
-                env = config_crypto.decrypt(live.config_ciphertext)
-            replacement = self._replace(app, live, row, index, env)
+        plan = None
+        for slot in missing:
+            if plan is None:  # decrypting the config only when a process must start
+                plan = release_plan(live, app)
+            replacement = self._replace(app, plan, slot)
             if replacement is not None:
-                slots[(process_type, index)] = replacement
+                slots[slot] = replacement
 
-        routing.route_app(app.name, app.pk, web_addresses(slots.values()))
+        traffic_point(app, self.scheduler.web_addresses(slots.values()))
         for process in surplus:  # after the router let go of them, and a drain window later
-            self._stop_later(process, delay=settings.PAAS_DRAIN_SECONDS if process.process_type == "web" else 0)
+            self.scheduler.retire([process], after=settings.PAAS_DRAIN_SECONDS if process.process_type == "web" else 0)
 
     def _keep(self, process: Process, row) -> None:
-        if self.backend.limits(process) != (row.memory_mb, row.cpus):
-            self.backend.update_limits(process, memory_mb=row.memory_mb, cpus=row.cpus)
+        self.scheduler.fit_limits(process, memory_mb=row.memory_mb, cpus=row.cpus)
         backoff = self.backoff.get((process.app, process.label))
         if backoff and time.monotonic() - backoff.last_start > HEALTHY_AFTER:
             del self.backoff[(process.app, process.label)]
@@ -235,40 +214,22 @@ class Reconciler:
             backoff.failures += 1
             backoff.next_try = time.monotonic() + min(2.0**backoff.failures, MAX_BACKOFF)
 
-    def _replace(self, app: App, live: Release, row, index: int, env: dict[str, str]) -> Process | None:
-        spec = process_spec(live, row, index, env)
-        backoff = self.backoff.setdefault((app.name, spec.label), Backoff())
+    def _replace(self, app: App, plan: ReleasePlan, slot: tuple[str, int]) -> Process | None:
+        label = f"{slot[0]}.{slot[1]}"
+        backoff = self.backoff.setdefault((app.name, label), Backoff())
         now = time.monotonic()
         if now < backoff.next_try:
             return None
         backoff.last_start = now
         try:
-            process = self.backend.start(spec)
-            if process.process_type == "web":
-                check_ready(self.backend, process, app, lambda line: None)
-        except (RolloutFailed, BackendError) as error:
+            [process] = self.scheduler.start(plan, lambda line: None, slots=[slot])
+        except BackendError as error:  # the scheduler removed what it started
             backoff.failures += 1
             delay = min(2.0 ** backoff.failures, MAX_BACKOFF)
             backoff.next_try = time.monotonic() + delay
-            log.warning("%s %s did not start (%s); next try in %.0fs", app.name, spec.label, error, delay)
-            logstream.say(app.pk, "platform", f"{spec.label} did not start ({error}); next try in {delay:.0f}s")
-            for leftover in self.backend.processes(app.name):
-                if leftover.release == live.version and leftover.label == spec.label:
-                    self.backend.remove(leftover)
+            log.warning("%s %s did not start (%s); next try in %.0fs", app.name, label, error, delay)
+            logstream.say(app.pk, "platform", f"{label} did not start ({error}); next try in {delay:.0f}s")
             return None
-        log.info("%s %s of v%s started", app.name, spec.label, live.version)
-        logstream.say(app.pk, "platform", f"{spec.label} of v{live.version} started")
+        log.info("%s %s of v%s started", app.name, label, plan.version)
+        logstream.say(app.pk, "platform", f"{label} of v{plan.version} started")
         return process
-
-
-def restore_routes() -> None:
-    """Rebuild the router from the database (live releases) and the engine (their web processes)."""
-    backend = get_backend()
-    routes = {}
-    for app in App.objects.all():
-        release = live_release(app)
-        if release is None:
-            continue
-        routes[app.pk] = (app.name, web_addresses(running_processes(backend, app, release)))
-    maintenance = set(App.objects.filter(maintenance=True).values_list("name", flat=True))
-    routing.restore(routes, maintenance=maintenance)

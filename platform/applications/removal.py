@@ -6,7 +6,6 @@ rather than leaving containers no record knows of. The team's activity log keeps
 lock outlives the app: its push lock is removed (a push still running sees it gone and
 releases nothing) and its rollout lock is let go at the end."""
 import logging
-import time
 
 from django.db import transaction
 
@@ -19,12 +18,9 @@ from builds.push_lock import push_lock_discard
 from builds.repositories import repository_discard
 from observability import logstream
 from router import routing
-from runtime.backend import Backend, BackendError, get_backend
+from runtime.scheduler import get_scheduler
 
 log = logging.getLogger(__name__)
-
-# How long the engine may take to remove a stopped build step, which holds the app's network.
-NETWORK_RELEASE_SECONDS = 15.0
 
 
 def _end_builds(app: App) -> None:
@@ -34,29 +30,15 @@ def _end_builds(app: App) -> None:
         build_abandon(build_id, "the app was deleted")
 
 
-def _remove_network(backend: Backend, app: App) -> None:
-    deadline = time.monotonic() + NETWORK_RELEASE_SECONDS
-    while True:
-        try:
-            backend.remove_app_network(app.pk)
-            return
-        except BackendError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)  # a killed build step is still being removed
-
-
 def app_delete(*, app: App, user) -> None:
-    backend = get_backend()
+    scheduler = get_scheduler()
     with app_rollout_lock(app):
-        for process in backend.processes(app.name):
-            backend.remove(process)
-        routing.remove_app(app.name, app.pk)
+        routing.remove_app(app.pk)
         _end_builds(app)
-        _remove_network(backend, app)
+        scheduler.remove_app(app.pk, app.name)
         images = set(app.releases.values_list("image", flat=True)) | set(app.builds.values_list("image", flat=True))
         for image in sorted(filter(None, images)):
-            if not backend.remove_image(image):
+            if not scheduler.remove_image(image):
                 log.warning("image %s of deleted app %s is still in use; left in place", image, app.name)
         repository_discard(app.pk)
         push_lock_discard(app.name)

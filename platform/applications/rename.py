@@ -17,15 +17,17 @@ from activity.services import activity_record
 from applications import config_crypto
 from applications.models import App
 from applications.names import name_reserved
-from applications.locks import RolloutFailed, app_rollout_lock
-from applications.rollout import start_formation, web_addresses
+from applications.locks import app_rollout_lock
+from applications.release_plan import release_plan
 from applications.selectors import live_release
 from applications.services import app_name_checked
+from applications.traffic import traffic_point
 from builds.push_lock import push_in_progress
 from observability import logstream
 from paas.errors import Conflict
 from router import routing
-from runtime.backend import BackendError, Process, get_backend
+from runtime.processes import BackendError, Process
+from runtime.scheduler import get_scheduler
 
 
 def app_rename(*, app: App, user, name) -> App:
@@ -34,8 +36,8 @@ def app_rename(*, app: App, user, name) -> App:
         return app
     if push_in_progress(old):
         raise Conflict(f"a push to '{old}' is in progress; rename it when the push is done")
-    backend = get_backend()
-    with app_rollout_lock(app), name_reserved(new, backend):
+    scheduler = get_scheduler()
+    with app_rollout_lock(app), name_reserved(new, scheduler):
         try:
             App.objects.filter(pk=app.pk).update(name=new)
         except IntegrityError:
@@ -44,14 +46,11 @@ def app_rename(*, app: App, user, name) -> App:
         started: list[Process] = []
         try:
             live = live_release(app)
-            if live is not None:
-                live.app = app  # its processes carry the new name
-                env = config_crypto.decrypt(live.config_ciphertext)
-                start_formation(backend, live, env, lambda line: None, started)
-            routing.rename(old, new, app.pk, web_addresses(started))
-        except (RolloutFailed, BackendError, routing.RouterError) as error:
-            for process in started:
-                backend.remove(process)
+            if live is not None:  # its processes carry the new name; the router serves it by the new host name only
+                started = scheduler.start(release_plan(live, app), lambda line: None)
+                traffic_point(app, scheduler.web_addresses(started))
+        except (BackendError, routing.RouterError, config_crypto.ConfigKeyError) as error:
+            scheduler.remove(started)
             App.objects.filter(pk=app.pk).update(name=old)
             app.name = old
             raise Conflict(f"could not start the processes under the new name ({error}); the app is still {old}") from None

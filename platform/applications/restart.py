@@ -14,14 +14,16 @@ from activity.services import activity_record
 from applications import config_crypto, deploys
 from applications.formation import formation_ensure
 from applications.models import App
-from applications.locks import RolloutFailed, app_rollout_lock
-from applications.rollout import check_ready, process_spec, web_addresses
+from applications.locks import app_rollout_lock
+from applications.release_plan import release_plan
 from applications.selectors import live_release
+from applications.traffic import traffic_point
 from observability import logstream
 from observability.events import platform_event
 from paas.errors import Missing, UserError
 from router import routing
-from runtime.backend import BackendError, Process, get_backend
+from runtime.processes import BackendError, Process
+from runtime.scheduler import get_scheduler
 
 DYNO = re.compile(r"(?P<type>[A-Za-z0-9_-]+)(?:\.(?P<index>[1-9][0-9]*))?")
 
@@ -52,7 +54,7 @@ def restart_request(*, app: App, user, which: str | None) -> str:
 
 def restart(app: App, which: str | None) -> None:
     """Replace the chosen processes of the live release (the job behind restart_request)."""
-    backend = get_backend()
+    scheduler = get_scheduler()
 
     def tell(text: str) -> None:
         logstream.say(app.pk, "platform", text)
@@ -61,27 +63,19 @@ def restart(app: App, which: str | None) -> None:
         live = live_release(app)
         if live is None:
             return
-        current = [p for p in backend.processes(app.name) if p.release == live.version]
+        current = [p for p in scheduler.processes(app.name) if p.release == live.version]
         chosen = [p for p in current if _chosen(p, which)]
-        rows = formation_ensure(app, live)
-        env = config_crypto.decrypt(live.config_ciphertext)
         started: list[Process] = []
         try:
-            for old in chosen:
-                if old.process_type not in rows:
-                    continue  # a type the formation dropped meanwhile: the reconciler removes it
-                spec = process_spec(live, rows[old.process_type], old.index, env)
-                tell(f"Restarting {spec.label}")
-                started.append(backend.start(spec))
-            for new in started:
-                if new.process_type == "web":
-                    check_ready(backend, new, app, tell)
+            plan = release_plan(live, app)
+            # A type the formation dropped meanwhile is not restarted: the reconciler removes it.
+            slots = [(p.process_type, p.index) for p in chosen if plan.group(p.process_type) is not None]
+            started = scheduler.start(plan, tell, slots=slots)
             kept = [p for p in current if p.process_type == "web" and p not in chosen]
-            routing.route_app(app.name, app.pk, web_addresses([*kept, *started]))
-        except (RolloutFailed, BackendError, routing.RouterError) as error:
-            for process in started:
-                backend.remove(process)
+            traffic_point(app, scheduler.web_addresses([*kept, *started]))
+        except (BackendError, routing.RouterError, config_crypto.ConfigKeyError) as error:
+            scheduler.remove(started)
             tell(f"Restart failed: {error}; the running processes were left as they were")
             return
         tell(f"Restarted {', '.join(p.label for p in started) or 'nothing'} of v{live.version}")
-    deploys.wake_reconciler(app.name)  # it stops the replaced processes after the drain window
+    deploys.wake_reconciler(app.name)  # it retires the replaced processes after the drain window

@@ -17,7 +17,7 @@ from builds.repositories import repository_discard
 from observability import logstream
 from observability.events import platform_event
 from paas.errors import Conflict, UserError
-from runtime.backend import get_backend
+from runtime.scheduler import get_scheduler
 
 
 def _team_for_new_app(user: AbstractBaseUser, team_name: str | None) -> Team:
@@ -50,7 +50,7 @@ def app_create(*, user: AbstractBaseUser, name: str, team_name: str | None = Non
     name = app_name_checked(name)
     team = _team_for_new_app(user, team_name)
     check(user, Action.MANAGE, team_id=team.pk, what=f"team '{team.name}'")
-    with name_reserved(name, get_backend()):
+    with name_reserved(name, get_scheduler()):
         try:
             with transaction.atomic():
                 app = App.objects.create(name=name, team=team, created_by=user)

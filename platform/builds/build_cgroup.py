@@ -23,7 +23,7 @@ CGROUP_ROOT = Path("/sys/fs/cgroup")
 def _engine_cgroups() -> tuple[str, str]:
     """(driver, version) of the engine's cgroups: ("cgroupfs" | "systemd", "1" | "2"); they change
     only with a restart of dockerd on another host setup, so asked once per process."""
-    from runtime.docker_engine import docker_client
+    from runtime.docker.engine import docker_client
 
     info = docker_client().info()
     return info.get("CgroupDriver", "cgroupfs"), str(info.get("CgroupVersion", "1"))

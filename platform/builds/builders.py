@@ -11,7 +11,7 @@ from builds.build_cgroup import build_cgroup
 from builds.errors import BuildFailed
 from builds.narrator import Narrator
 from builds.source import SourceArchive
-from runtime.backend import get_backend
+from runtime.scheduler import get_scheduler
 
 
 def _procfile_types(source: SourceArchive) -> dict[str, str] | None:
@@ -38,7 +38,7 @@ def build(
     on the app's own network (none at all for a static site), within the build limits."""
     declared = _procfile_types(source)
     builder = _chosen(app, source)
-    network = get_backend().app_network(app.pk)
+    network = get_scheduler().app_network(app.pk)
     if builder == Builder.DOCKERFILE:
         if not source.has("Dockerfile"):
             raise BuildFailed("this app's builder is dockerfile, but the pushed commit has no Dockerfile at its root")
@@ -88,7 +88,7 @@ def _buildpack_build(
                 network=network if buildpack.needs_network else "none", cgroup=cgroup,
             )
     except BuildFailed as error:
-        if not get_backend().image_exists(plan.base_image):
+        if not get_scheduler().image_exists(plan.base_image):
             raise BuildFailed(_missing_base_image(buildpack, plan)) from None
         if advice := narrator.explanation():
             raise BuildFailed(f"{advice} ({error})") from None
@@ -118,7 +118,7 @@ def _missing_base_image(buildpack, plan: buildpacks.Plan) -> str:
     meanwhile = ""
     if key in buildpack_images.LANGUAGES:
         present = [version for version, other in buildpack_images.versions(key).items()
-                   if other != image and get_backend().image_exists(other)]
+                   if other != image and get_scheduler().image_exists(other)]
         if present:
             present.sort(key=lambda version: tuple(int(part) for part in version.split(".")))
             meanwhile = f"; meanwhile the engine has {buildpack.language} {', '.join(present)}"

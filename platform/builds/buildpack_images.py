@@ -122,7 +122,7 @@ def all_images() -> set[str]:
 
 def patch_level(image: str) -> str | None:
     """The exact Python version (3.13.5) of a base image, if it says (`make base-images` records it)."""
-    from runtime.docker_engine import docker_client  # the engine only when a patch release is asked for
+    from runtime.docker.engine import docker_client  # the engine only when a patch release is asked for
     import docker.errors
 
     try:

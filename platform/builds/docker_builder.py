@@ -14,8 +14,8 @@ from pathlib import Path
 
 import docker.errors
 from django.conf import settings
-from runtime.docker_backend import LABEL
-from runtime.docker_engine import docker_client
+from runtime.docker.containers import LABEL
+from runtime.docker.engine import docker_client
 
 from builds.build_cgroup import BuildCgroup
 from builds.errors import BuildFailed

@@ -14,7 +14,8 @@ from django.conf import settings
 from applications.config_vars import NAME
 from builds.errors import BuildFailed
 from builds.source import SourceArchive
-from runtime.backend import BackendError, get_backend
+from runtime.processes import BackendError
+from runtime.scheduler import get_scheduler
 
 # The worker's environment variables pack is given: where to find programs, its own home and
 # the Docker engine (DOCKER_HOST, DOCKER_CONFIG... too).
@@ -52,7 +53,7 @@ def missing() -> str | None:
             "or set PAAS_PACK_BINARY; or use the builtin buildpacks (builder: buildpack)"
         )
     try:
-        builder_present = get_backend().image_exists(settings.PAAS_PACK_BUILDER)
+        builder_present = get_scheduler().image_exists(settings.PAAS_PACK_BUILDER)
     except BackendError as error:
         return f"the pack builder image {settings.PAAS_PACK_BUILDER!r} could not be looked up: {error}"
     if not builder_present:
@@ -99,5 +100,5 @@ def build(*, source: SourceArchive, tag: str, env: dict[str, str], network: str,
         status = process.wait()
     if status != 0:
         raise BuildFailed(f"pack build exited with status {status}")
-    if not get_backend().image_exists(tag):
+    if not get_scheduler().image_exists(tag):
         raise BuildFailed(f"pack build reported success but {tag} is not in the engine")

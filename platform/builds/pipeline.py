@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from applications.build_settings import build_args
 from applications.locks import RolloutFailed
-from applications.rollout import deploy, serving_after_failure
+from applications.rollout import release_roll_out, serving_after_failure
 from applications.selectors import app_url, live_release
 from applications.services import release_create
 from applications.web_process import release_web_refusal
@@ -112,7 +112,7 @@ def build_and_deploy(build_id: int, push_id: str) -> None:
     types = ", ".join(sorted(process_types))
     out.say(f"-----> Releasing v{release.version} (process types: {types})")
     try:
-        went_live = deploy(release, out.show, before_switch=_branch_holds(build, push_id, out))
+        went_live = release_roll_out(release, out.show, before_switch=_branch_holds(build, push_id, out))
     except RolloutFailed as error:
         # The reason (with the process's last output) once, here; the push's last words sum up.
         out.say(f"Deploy failed: {error}")

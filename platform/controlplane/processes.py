@@ -17,13 +17,13 @@ from pathlib import Path
 from django.conf import settings
 from rq.worker import Worker
 
-from applications.reconciler import restore_routes
+from applications.traffic import traffic_restore
 from controlplane import heartbeat, process_events, supervision, unsupervised
 from controlplane.supervisor_config import Program, is_setting
 from controlplane.workers import BUILDS, DEPLOYS, worker_count, worker_name
 from paas.redis_client import redis_client
 from router import nginx, routing
-from runtime.backend import get_backend
+from runtime.scheduler import get_scheduler
 
 ROUTER = "router"
 EVENT_LISTENER = "events"
@@ -141,8 +141,9 @@ def _wait(service: Service, deadline: float) -> None:
 
 
 def start_all(say: Callable[[str], None], timeout: float = 60) -> None:
-    get_backend().guard_host()  # before anything is routed: after a reboot the apps came back without it
-    restore_routes()
+    scheduler = get_scheduler()
+    scheduler.guard_host()  # before anything is routed: after a reboot the apps came back without it
+    traffic_restore(scheduler)
     routing.start()
     if not supervision.is_running():
         unsupervised.stop()

@@ -12,7 +12,7 @@ any of them is null when there is no reading (the process is not running, or, fo
 its first reading). Latencies are null in a window with no requests.
 """
 from observability.router_stats import RouterWindow
-from runtime.backend import ProcessStats
+from runtime.processes import ProcessStats
 
 
 def cpu_percent(previous: ProcessStats | None, current: ProcessStats) -> float | None:

@@ -19,7 +19,8 @@ from applications.models import App, Release
 from applications.selectors import live_release
 from observability import metrics, metrics_store, publisher, router_stats
 from observability.metrics_store import ROLLUP_SECONDS, MetricsUnavailable
-from runtime.backend import Backend, BackendError, Process, ProcessState, ProcessStats, get_backend
+from runtime.processes import BackendError, Process, ProcessState, ProcessStats
+from runtime.scheduler import Scheduler, get_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def window_end_of(index: int) -> float:
 
 
 class Sampler:
-    def __init__(self, backend: Backend | None = None, publish: Callable[[int, dict], None] | None = None) -> None:
+    def __init__(self, backend: Scheduler | None = None, publish: Callable[[int, dict], None] | None = None) -> None:
         self._backend = backend
         self.publish = publish or publisher.publish_metrics_sample_sync
         self.pool = ThreadPoolExecutor(max_workers=STATS_THREADS, thread_name_prefix="stats")
@@ -50,11 +51,11 @@ class Sampler:
         self.rolled_up: dict[int, float] = {}  # app id -> end of its last one-minute rollup
 
     @property
-    def backend(self) -> Backend:
+    def backend(self) -> Scheduler:
         # Connected on first use, not at start: an engine that is down when the sampler starts
         # costs samples until it is back, not the sampler.
         if self._backend is None:
-            self._backend = get_backend()
+            self._backend = get_scheduler()
         return self._backend
 
     def run_forever(self, should_stop: threading.Event, beat: Callable[[], None] = lambda: None) -> None:

@@ -233,6 +233,9 @@ PAAS_BUILD_DIR = VAR_DIR / "builds"
 PAAS_ROUTER_DIR = VAR_DIR / "router"
 PAAS_RUN_DIR = VAR_DIR / "run"
 PAAS_LOG_DIR = VAR_DIR / "log"
+# What runs the apps' releases (runtime/scheduler.py): the single-host Docker scheduler. Read
+# once per process: a change takes effect with `make up`, which restarts every program.
+PAAS_SCHEDULER = os.environ.get("PAAS_SCHEDULER", "runtime.docker.scheduler.DockerScheduler")
 # The port app containers listen on inside the container ($PORT), as on Dokku.
 PAAS_CONTAINER_PORT = _env_int("PAAS_CONTAINER_PORT", 5000)
 # Health checks of a new release's web containers (Dokku's CHECKS in spirit), the defaults for

@@ -9,13 +9,13 @@ import logging
 from django.db import IntegrityError, transaction
 
 from applications.models import Release
-from applications.locks import RolloutFailed
-from applications.rollout import deploy
+from applications.rollout import release_roll_out_unwatched
 from applications.services import release_create
 from observability.events import platform_event
 from registry.models import ImageNotification, NotificationStatus, TrackedImage
 from registry.selectors import newest_accepted_push
-from runtime.backend import BackendError, get_backend
+from runtime.processes import BackendError
+from runtime.scheduler import get_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def _forget_pulled(image: str) -> None:
     """Remove an image pulled for nothing, unless a release of some app uses it."""
     if not Release.objects.filter(image=image).exists():
         try:
-            get_backend().remove_image(image)
+            get_scheduler().remove_image(image)
         except BackendError as error:
             log.warning("could not remove unused image %s: %s", image, error)
 
@@ -100,7 +100,7 @@ def _pull_and_release(notification: ImageNotification) -> Release | None:
         return None
     platform_event(app_id, f"Pulling {notification.reference}")
     try:
-        digest = get_backend().pull_image(notification.repository, notification.digest or notification.tag)
+        digest = get_scheduler().pull_image(notification.repository, notification.digest or notification.tag)
     except BackendError as error:
         _finish(notification, NotificationStatus.FAILED, str(error))
         platform_event(app_id, f"Pull of {notification.reference} failed, nothing was deployed: {error}")
@@ -123,10 +123,5 @@ def pushed_image_deploy(notification_id: int) -> None:
     except Exception as error:  # not left "pulling" for ever: the worker's log has the traceback
         _finish(notification, NotificationStatus.FAILED, f"internal error: {error!r}")
         raise
-    if release is None:
-        return
-    app = notification.app
-    try:
-        deploy(release, log.info)
-    except RolloutFailed as error:
-        log.warning("%s v%s failed: %s", app.name, release.version, error)
+    if release is not None:
+        release_roll_out_unwatched(release)

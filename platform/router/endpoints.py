@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from router.errors import RouterError
-from runtime.backend import BackendError, get_backend
+from runtime.processes import BackendError
+from runtime.scheduler import get_scheduler
 
 Address = tuple[str, int]
 MAX_PORT = 65535
@@ -42,7 +43,7 @@ def app_chain(app_id: int) -> str:
 @functools.cache
 def _host() -> str:
     try:
-        return get_backend().host_address()
+        return get_scheduler().host_address()
     except BackendError as error:
         raise RouterError(str(error)) from None
 

@@ -1,7 +1,10 @@
 """What the rest of the platform asks of the router: route an app, restore all routes, start, stop.
 
-An app's traffic goes nginx -> the app's stable endpoint -> the kernel's DNAT rules -> its live
-web containers. Only the rules change when a release goes live; nginx is written once per app.
+An app's traffic goes nginx -> the app's stable endpoint -> the kernel's DNAT rules -> its
+target's addresses. Only the rules change when a release goes live; nginx is written once per
+app and again only when its host names change. Where an app's traffic goes is decided by the
+caller (applications/traffic.py) and given here as a Target: the router keeps no state of its
+own about it.
 """
 import fcntl
 from contextlib import contextmanager
@@ -11,10 +14,9 @@ from django.conf import settings
 
 from router import endpoints, nginx, nginx_config
 from router.errors import RouterError
+from router.target import Address, Target, TargetKind
 
-Address = tuple[str, int]
-
-__all__ = ["RouterError", "remove_app", "rename", "restore", "route_app", "set_maintenance", "start", "stop"]
+__all__ = ["RouterError", "remove_app", "restore", "route_app", "start", "stop"]
 
 
 @contextmanager
@@ -27,81 +29,32 @@ def _router_lock():
         yield
 
 
-def _maintenance_dir() -> Path:
-    # The router's own record of which apps are in maintenance mode (the database has the
-    # truth; restore() rewrites it from there), so that every route_app call honours it.
-    return Path(settings.PAAS_ROUTER_DIR) / "maintenance"
+def _addresses(target: Target) -> list[Address]:
+    if target.kind is TargetKind.MAINTENANCE:
+        return [nginx_config.maintenance_address()]
+    return list(target.addresses)  # none: the endpoint refuses new connections
 
 
-def _maintenance_flag(app_name: str) -> Path:
-    return _maintenance_dir() / app_name
-
-
-def _point(app_name: str, app_id: int, addresses: list[Address]) -> None:
-    if _maintenance_flag(app_name).exists():
-        addresses = [nginx_config.maintenance_address()]
-    nginx.route_app(app_name, endpoints.point(app_name, app_id, addresses))
-
-
-def route_app(app_name: str, app_id: int, addresses: list[Address]) -> None:
-    """New connections for the app go to these web containers from now on (refused if none),
-    unless it is in maintenance mode."""
+def route_app(app_id: int, app_name: str, host_names: list[str], target: Target) -> None:
+    """New connections for the app's host names go to `target` from now on. A rename is a
+    route with the new host names: the old ones stop being served in the same reload."""
     with _router_lock():
-        _point(app_name, app_id, addresses)
+        nginx.route_app(app_id, host_names, endpoints.point(app_name, app_id, _addresses(target)))
 
 
-def set_maintenance(app_name: str, app_id: int, on: bool, addresses: list[Address]) -> None:
-    """Maintenance mode on: new connections get the router's 503 page; off: they go to
-    `addresses` (the app's live web containers) again. Atomic, like a release switch."""
-    with _router_lock():
-        flag = _maintenance_flag(app_name)
-        if on:
-            flag.parent.mkdir(parents=True, exist_ok=True)
-            flag.touch()
-        else:
-            flag.unlink(missing_ok=True)
-        if nginx.serves(app_name):  # else its first route_app will honour the flag
-            _point(app_name, app_id, addresses)
-
-
-def remove_app(app_name: str, app_id: int) -> None:
+def remove_app(app_id: int) -> None:
     """The app is no longer served (it is being deleted)."""
     with _router_lock():
-        _maintenance_flag(app_name).unlink(missing_ok=True)
-        if nginx.serves(app_name):  # else it never had an endpoint (stale ones go at restore)
-            nginx.remove_app(app_name)
+        if nginx.serves(app_id):  # else it never had an endpoint (stale ones go at restore)
+            nginx.remove_app(app_id)
             endpoints.remove(app_id)
 
 
-def rename(old: str, new: str, app_id: int, addresses: list[Address]) -> None:
-    """The app is served under its new name only, by `addresses` (its processes started under
-    that name); an app never routed just keeps its maintenance mode."""
+def restore(routes: dict[int, tuple[str, list[str], Target]]) -> None:
+    """Rebuild every route from scratch: app id -> (app name, host names, target)."""
     with _router_lock():
-        if _maintenance_flag(old).exists():
-            _maintenance_flag(old).rename(_maintenance_flag(new))
-        if not nginx.serves(old):
-            return
-        if _maintenance_flag(new).exists():
-            addresses = [nginx_config.maintenance_address()]
-        nginx.rename_app(old, new, endpoints.point(new, app_id, addresses))
-
-
-def restore(routes: dict[int, tuple[str, list[Address]]], *, maintenance: set[str] = frozenset()) -> None:
-    """Rebuild every route from scratch: app id -> (app name, its live web containers), and
-    which apps are in maintenance mode."""
-    with _router_lock():
-        _maintenance_dir().mkdir(parents=True, exist_ok=True)
-        for flag in _maintenance_dir().iterdir():
-            if flag.name not in maintenance:
-                flag.unlink()
-        for name in maintenance:
-            _maintenance_flag(name).touch()
-        pointed = {
-            app_id: (name, [nginx_config.maintenance_address()] if name in maintenance else addresses)
-            for app_id, (name, addresses) in routes.items()
-        }
-        endpoints.replace_all(pointed)
-        nginx.replace_all({name: endpoints.endpoint(app_id) for app_id, (name, _) in routes.items()})
+        endpoints.replace_all({app_id: (name, _addresses(target)) for app_id, (name, _, target) in routes.items()})
+        nginx.replace_all({app_id: (hosts, endpoints.endpoint(app_id)) for app_id, (_, hosts, _) in routes.items()})
 
 
 def start() -> None:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from runtime.backend import Process
+from runtime.processes import Process
 
 
 class NotReady(Exception):

@@ -8,7 +8,7 @@ import docker
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from runtime.docker_backend import DockerBackend
+from runtime.docker.containers import DockerContainers
 from tests.support import require
 
 
@@ -32,8 +32,8 @@ def instance(docker_engine, base_image, settings) -> str:
 
 
 @pytest.fixture
-def backend(instance) -> DockerBackend:
-    return DockerBackend()
+def backend(instance) -> DockerContainers:
+    return DockerContainers()
 
 
 CHROMIUM = "/usr/bin/chromium"

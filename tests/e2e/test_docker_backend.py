@@ -5,8 +5,8 @@ import docker
 import docker.errors
 import pytest
 
-from runtime.backend import BackendError, ProcessSpec, ProcessState
-from runtime.docker_backend import CAPABILITIES, DockerBackend
+from runtime.processes import BackendError, ProcessSpec, ProcessState
+from runtime.docker.containers import CAPABILITIES, DockerContainers
 from runtime.healthcheck import CheckSettings, NotReady, wait_until_ready
 
 pytestmark = pytest.mark.e2e
@@ -20,7 +20,7 @@ def _httpd(port: int) -> list[str]:
     return ["httpd", "-f", "-p", str(port), "-h", "/"]
 
 
-def _leftovers(backend: DockerBackend, instance: str) -> list:
+def _leftovers(backend: DockerContainers, instance: str) -> list:
     return backend.client.containers.list(all=True, filters={"label": f"io.paas.instance={instance}"})
 
 

@@ -15,7 +15,7 @@ from observability.metrics import cpu_percent
 from observability.metrics_sampler import Sampler, window_end
 from observability.metrics_store import samples_since
 from paas.redis_client import redis_client
-from runtime.backend import ProcessSpec
+from runtime.processes import ProcessSpec
 from tests.support import BASE_IMAGE
 
 BUSY = ["sh", "-c", "while :; do :; done"]

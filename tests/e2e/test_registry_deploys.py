@@ -89,10 +89,10 @@ def test_replayed_reordered_and_unauthenticated_notifications_deploy_nothing(tra
 
 
 def test_the_backend_pulls_and_prunes_images_by_digest(tracked, first_deploy):
-    from runtime.backend import BackendError
-    from runtime.docker_backend import DockerBackend
+    from runtime.processes import BackendError
+    from runtime.docker.containers import DockerContainers
 
-    backend = DockerBackend()
+    backend = DockerContainers()
     digest = tracked.build_and_push("prune-me", "pruned")
     reference = f"{tracked.repository}@{digest}"
     docker.from_env().images.remove(f"{tracked.repository}:prune-me")  # only the registry has it now

@@ -6,7 +6,7 @@ import pytest
 
 from router import endpoints
 from router.errors import RouterError
-from runtime.backend import ProcessSpec
+from runtime.processes import ProcessSpec
 from tests.support import free_route_port_base, nat_rules
 
 pytestmark = pytest.mark.e2e

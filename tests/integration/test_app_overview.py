@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from applications import process_status
 from applications.models import App, Formation, Release, ReleaseStatus
 from applications.web_process import release_web_refusal
-from runtime.backend import BackendError, Process, ProcessState
+from runtime.processes import BackendError, Process, ProcessState
 
 
 class Engine:
@@ -41,7 +41,7 @@ def shop(members):
 
 
 def _overview(client, monkeypatch, engine) -> str:
-    monkeypatch.setattr(process_status, "get_backend", lambda: engine)
+    monkeypatch.setattr(process_status, "get_scheduler", lambda: engine)
     client.force_login(get_user_model().objects.get(username="viewer"))
     response = client.get("/apps/shop/")
     assert response.status_code == 200

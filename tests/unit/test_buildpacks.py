@@ -260,7 +260,7 @@ def test_a_lost_base_image_says_which_versions_the_engine_still_has(tmp_path, mo
         def image_exists(self, image):
             return image != IMAGES["python"]["3.13"]
 
-    monkeypatch.setattr(builders, "get_backend", Engine)
+    monkeypatch.setattr(builders, "get_scheduler", Engine)
     buildpack = buildpacks.Python()
     plan = buildpack.plan(source_archive(tmp_path, {"requirements.txt": "", ".python-version": "3.13"}), [])
 

@@ -4,7 +4,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from runtime.backend import Process
+from runtime.processes import Process
 from runtime.healthcheck import CheckSettings, NotReady, seconds_text, wait_until_ready
 
 

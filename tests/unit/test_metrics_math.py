@@ -7,7 +7,7 @@ from observability.metrics import cpu_percent, process_json, rollup
 from observability.router_stats import (
     BOUNDS, BUCKETS, RouterWindow, counts_of, latency_bucket, percentile, status_class,
 )
-from runtime.backend import ProcessStats
+from runtime.processes import ProcessStats
 
 EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
 

@@ -8,7 +8,7 @@ from controlplane.supervision import SupervisorError
 from controlplane.supervisor_config import ConfigRefused
 from controlplane.systemd import SystemdError
 from router.routing import RouterError
-from runtime.backend import BackendError
+from runtime.processes import BackendError
 
 
 class Command(BaseCommand):

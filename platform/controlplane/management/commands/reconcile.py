@@ -3,7 +3,8 @@ import logging
 from applications.reconciler import Reconciler
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from runtime.backend import BackendError, get_backend
+from runtime.processes import BackendError
+from runtime.scheduler import get_scheduler
 
 from controlplane.stopping import stop_on_signals
 
@@ -19,7 +20,7 @@ class Command(BaseCommand):
         # the host guard goes back before the first pass routes anything (its passes route every
         # live app again).
         try:
-            get_backend().guard_host()
+            get_scheduler().guard_host()
         except BackendError as error:
             log.error("could not put the host guard back: %s", error)
         self.stdout.write(f"reconciler running every {settings.PAAS_RECONCILE_INTERVAL:g}s")

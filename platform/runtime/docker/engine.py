@@ -2,7 +2,7 @@
 import docker
 import docker.errors
 
-from runtime.backend import BackendError
+from runtime.processes import BackendError
 
 
 def docker_client() -> docker.DockerClient:

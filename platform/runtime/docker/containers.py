@@ -1,4 +1,5 @@
-"""Single-host backend on the local Docker engine."""
+"""App containers on the local Docker engine, one at a time, with the hardened profile: what the
+Docker scheduler (runtime/docker/scheduler.py) is built of."""
 import fcntl
 import secrets
 import socket
@@ -13,9 +14,9 @@ import requests
 import requests.exceptions
 from django.conf import settings
 
-from runtime import app_networks, docker_images, docker_stats
-from runtime.backend import Backend, BackendError, Process, ProcessSpec, ProcessState, ProcessStats
-from runtime.docker_engine import docker_client, explain
+from runtime.docker import images, networks, stats
+from runtime.docker.engine import docker_client, explain
+from runtime.processes import BackendError, Process, ProcessSpec, ProcessState, ProcessStats
 
 LABEL = "io.paas"
 PORT_ATTEMPTS = 5
@@ -43,7 +44,7 @@ def _interface_address(name: str) -> str | None:
     return socket.inet_ntoa(answer[20:24])
 
 
-class DockerBackend(Backend):
+class DockerContainers:
     def __init__(self) -> None:
         self.client = docker_client()
         self.port = settings.PAAS_CONTAINER_PORT
@@ -91,7 +92,7 @@ class DockerBackend(Backend):
                 raise BackendError(f"image {spec.image} is not on this host") from None
             except docker.errors.NotFound as error:
                 if attempt == 0 and "network" in explain(error):
-                    app_networks.forget(spec.app_id)  # removed behind this process's back: make it again
+                    networks.forget(spec.app_id)  # removed behind this process's back: make it again
                     continue
                 raise BackendError(f"the engine could not create {spec.label}: {explain(error)}") from None
             except docker.errors.APIError as error:
@@ -159,8 +160,8 @@ class DockerBackend(Backend):
         configured = (container.attrs["HostConfig"].get("PortBindings") or {}).get(f"{self.port}/tcp") or []
         bindings = configured or (network["Ports"] or {}).get(f"{self.port}/tcp") or []
         address = ("127.0.0.1", int(bindings[0]["HostPort"])) if bindings else None
-        networks = network.get("Networks") or {}
-        ip = next((n["IPAddress"] for n in networks.values() if n.get("IPAddress")), None)
+        attached = network.get("Networks") or {}
+        ip = next((n["IPAddress"] for n in attached.values() if n.get("IPAddress")), None)
         return Process(
             id=container.id,
             app=labels[f"{LABEL}.app"],
@@ -211,7 +212,7 @@ class DockerBackend(Backend):
         )
 
     def stats(self, process: Process) -> ProcessStats | None:
-        return docker_stats.read(self.client, process)
+        return stats.read(self.client, process)
 
     def output_tail(self, process: Process, lines: int = 20) -> str:
         container = self._container(process)
@@ -257,13 +258,13 @@ class DockerBackend(Backend):
             self._remove_quietly(container)
 
     def app_network(self, app_id: int) -> str:
-        return app_networks.ensure(self.client, app_id)
+        return networks.ensure(self.client, app_id)
 
     def remove_app_network(self, app_id: int) -> None:
-        app_networks.remove(self.client, app_id)
+        networks.remove(self.client, app_id)
 
     def guard_host(self) -> None:
-        app_networks.ensure_guard()
+        networks.ensure_guard()
 
     def host_address(self) -> str:
         try:
@@ -280,10 +281,10 @@ class DockerBackend(Backend):
         return gateway
 
     def image_exists(self, image: str) -> bool:
-        return docker_images.exists(self.client, image)
+        return images.exists(self.client, image)
 
     def pull_image(self, repository: str, reference: str) -> str:
-        return docker_images.pull(self.client, repository, reference)
+        return images.pull(self.client, repository, reference)
 
     def remove_image(self, image: str) -> bool:
-        return docker_images.remove(self.client, image)
+        return images.remove(self.client, image)

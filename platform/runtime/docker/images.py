@@ -3,8 +3,8 @@ import docker
 import docker.errors
 import requests.exceptions
 
-from runtime.backend import BackendError
-from runtime.docker_engine import explain
+from runtime.processes import BackendError
+from runtime.docker.engine import explain
 
 
 def _familiar(repository: str) -> str:

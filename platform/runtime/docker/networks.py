@@ -20,7 +20,7 @@ import docker
 import docker.errors
 from django.conf import settings
 
-from runtime.backend import BackendError
+from runtime.processes import BackendError
 
 LABEL = "io.paas"
 SUBNET_PREFIX = 24

@@ -5,8 +5,8 @@ import docker
 import docker.errors
 import requests.exceptions
 
-from runtime.backend import BackendError, Process, ProcessStats
-from runtime.docker_engine import explain
+from runtime.processes import BackendError, Process, ProcessStats
+from runtime.docker.engine import explain
 
 
 def _memory_without_cache(memory: dict) -> int:

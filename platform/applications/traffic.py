@@ -1,0 +1,44 @@
+"""Where an app's traffic goes, decided in one place for every caller (rollout, restart,
+rename, reconciler, maintenance mode, the router's rebuild): from the database (the app's
+maintenance mode, its host names) and the web processes the caller started or found running.
+A sleeping app's activator will be one more target here."""
+from applications.hostnames import app_host_names
+from applications.models import App
+from applications.selectors import live_release
+from router import routing
+from router.target import Address, Target
+from runtime.scheduler import Scheduler
+
+
+def app_target(app: App, web: list[Address]) -> Target:
+    """The target for the app given its live web processes' addresses. The maintenance flag is
+    read again here, not taken from the caller's copy of the app: a switch made while a rollout
+    ran must hold when the rollout routes."""
+    if App.objects.filter(pk=app.pk, maintenance=True).exists():
+        return Target.maintenance()
+    return Target.web(web)
+
+
+def traffic_point(app: App, web: list[Address]) -> None:
+    """New connections for the app go where app_target says from now on."""
+    routing.route_app(app.pk, app.name, app_host_names(app), app_target(app, web))
+
+
+def live_web_addresses(scheduler: Scheduler, app: App) -> list[Address]:
+    """The addresses of the live release's running web processes, as the engine has them."""
+    release = live_release(app)
+    if release is None:
+        return []
+    running = [
+        p for p in scheduler.processes(app.name) if p.release == release.version and scheduler.state(p).running
+    ]
+    return scheduler.web_addresses(running)
+
+
+def traffic_restore(scheduler: Scheduler) -> None:
+    """Rebuild every app's route from the database and the engine (platform_up)."""
+    routes = {}
+    for app in App.objects.all():
+        if live_release(app) is not None:
+            routes[app.pk] = (app.name, app_host_names(app), app_target(app, live_web_addresses(scheduler, app)))
+    routing.restore(routes)
