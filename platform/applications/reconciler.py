@@ -25,7 +25,7 @@ from applications.release_plan import release_plan
 from applications.selectors import live_release
 from applications.traffic import traffic_point
 from builds.liveness import builds_sweep
-from controlplane import heartbeat
+from paas import heartbeat
 from observability import logstream
 from router import routing
 from runtime.plan import ReleasePlan

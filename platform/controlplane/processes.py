@@ -18,9 +18,10 @@ from django.conf import settings
 from rq.worker import Worker
 
 from applications.traffic import traffic_restore
-from controlplane import heartbeat, process_events, supervision, unsupervised
+from controlplane import process_events, supervision, unsupervised
 from controlplane.supervisor_config import Program, is_setting
 from controlplane.workers import BUILDS, DEPLOYS, worker_count, worker_name
+from paas import heartbeat
 from paas.redis_client import redis_client
 from router import nginx, routing
 from runtime.scheduler import get_scheduler

@@ -21,7 +21,7 @@ from redis.exceptions import RedisError
 from applications import deploys
 from applications.models import App
 from applications.procfile import RELEASE_PHASE
-from controlplane import heartbeat
+from paas import heartbeat
 from observability import logstream
 from observability.container_logs import ENGINE_ERRORS, ContainerFollower
 from observability.log_batcher import Batcher

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from runtime.processes import BackendError
 from runtime.scheduler import get_scheduler
 
-from controlplane.stopping import stop_on_signals
+from paas.stopping import stop_on_signals
 
 log = logging.getLogger(__name__)
 

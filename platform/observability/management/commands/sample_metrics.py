@@ -3,8 +3,8 @@ import os
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from controlplane.stopping import stop_on_signals
-from controlplane import heartbeat
+from paas.stopping import stop_on_signals
+from paas import heartbeat
 from observability.metrics_sampler import Sampler
 
 

@@ -2,7 +2,7 @@ import threading
 
 from django.core.management.base import BaseCommand
 
-from controlplane.stopping import stop_on_signals
+from paas.stopping import stop_on_signals
 from observability import relay, shipper
 
 
