@@ -9,7 +9,7 @@ from applications.models import App, Formation, Release
 from applications.procfile import RELEASE_PHASE
 from applications.selectors import live_release
 from activity.services import activity_record
-from observability.events import platform_event
+from paas.logstream import platform_event
 from paas.errors import UserError
 
 MAX_QUANTITY = 50

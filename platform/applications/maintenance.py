@@ -7,7 +7,7 @@ from applications.models import App
 from applications.locks import app_rollout_lock
 from applications.selectors import live_release
 from applications.traffic import live_web_addresses, traffic_point
-from observability.events import platform_event
+from paas.logstream import platform_event
 from paas.errors import UserError
 from runtime.scheduler import get_scheduler
 

@@ -26,7 +26,7 @@ from applications.selectors import live_release
 from applications.traffic import traffic_point
 from builds.liveness import builds_sweep
 from paas import heartbeat
-from observability import logstream
+from paas import logstream
 from router import routing
 from runtime.plan import ReleasePlan
 from runtime.processes import BackendError, Process

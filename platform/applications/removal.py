@@ -16,7 +16,7 @@ from builds.liveness import build_abandon
 from builds.models import BuildStatus
 from builds.push_lock import push_lock_discard
 from builds.repositories import repository_discard
-from observability import logstream
+from paas import logstream
 from router import routing
 from runtime.scheduler import get_scheduler
 

@@ -23,7 +23,7 @@ from applications.selectors import live_release
 from applications.services import app_name_checked
 from applications.traffic import traffic_point
 from builds.push_lock import push_in_progress
-from observability import logstream
+from paas import logstream
 from paas.errors import Conflict
 from router import routing
 from runtime.processes import BackendError, Process

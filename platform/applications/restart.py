@@ -18,8 +18,8 @@ from applications.locks import app_rollout_lock
 from applications.release_plan import release_plan
 from applications.selectors import live_release
 from applications.traffic import traffic_point
-from observability import logstream
-from observability.events import platform_event
+from paas import logstream
+from paas.logstream import platform_event
 from paas.errors import Missing, UserError
 from router import routing
 from runtime.processes import BackendError, Process

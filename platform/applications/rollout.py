@@ -20,7 +20,7 @@ from applications.release_plan import release_plan
 from applications.selectors import live_release
 from applications.services import release_go_live, release_mark, release_output_set
 from applications.traffic import traffic_point
-from observability import logstream
+from paas import logstream
 from router import routing
 from runtime.processes import BackendError, Process
 from runtime.scheduler import get_scheduler

@@ -14,8 +14,8 @@ from applications import deploys
 from applications.models import App, Release, ReleaseStatus, app_name_validator
 from applications.names import name_reserved
 from builds.repositories import repository_discard
-from observability import logstream
-from observability.events import platform_event
+from paas import logstream
+from paas.logstream import platform_event
 from paas.errors import Conflict, UserError
 from runtime.scheduler import get_scheduler
 

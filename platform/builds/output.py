@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from observability import logstream
+from paas import logstream
 from paas.redis_client import redis_client
 
 MAX_LINES = 20000

@@ -14,7 +14,8 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from observability import access, logstream, publisher
+from observability import access, publisher
+from paas import logstream
 from observability.metrics_store import samples_since
 from observability.viewer import Viewer
 

@@ -10,7 +10,7 @@ import docker.errors
 import requests
 from redis.exceptions import RedisError
 
-from observability import logstream
+from paas import logstream
 from observability.log_batcher import Batcher
 from observability.log_cursor import ContainerPosition, container_field, docker_timestamp, iso_of_ns
 from runtime.docker_logs import log_entries

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from redis.exceptions import RedisError
 
-from observability import logstream
+from paas import logstream
 
 log = logging.getLogger(__name__)
 

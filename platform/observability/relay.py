@@ -14,7 +14,8 @@ import redis.asyncio as aioredis
 from django.conf import settings
 from redis.exceptions import RedisError
 
-from observability import logstream, publisher
+from observability import publisher
+from paas import logstream
 
 log = logging.getLogger(__name__)
 

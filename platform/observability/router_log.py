@@ -15,7 +15,8 @@ from pathlib import Path
 from django.db import DatabaseError
 from redis.exceptions import RedisError
 
-from observability import logstream, router_stats
+from observability import router_stats
+from paas import logstream
 from observability.access_log import AccessRecord, parse, render
 from observability.log_cursor import ROUTER_FIELD, RouterPosition
 

@@ -22,7 +22,7 @@ from applications import deploys
 from applications.models import App
 from applications.procfile import RELEASE_PHASE
 from paas import heartbeat
-from observability import logstream
+from paas import logstream
 from observability.container_logs import ENGINE_ERRORS, ContainerFollower
 from observability.log_batcher import Batcher
 from observability.log_cursor import container_field

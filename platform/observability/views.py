@@ -16,7 +16,8 @@ from django.views.decorators.csrf import csrf_exempt
 from accounts.authentication import token_from_header, unauthenticated_reason, user_from_token_header
 from accounts.services import token_digest
 from api.http import error
-from observability import access, logstream, publisher
+from observability import access, publisher
+from paas import logstream
 from observability.consumers import DEFAULT_HISTORY
 from observability.terminal_text import terminal_safe
 from observability.viewer import Viewer

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from applications.models import Release
 from applications.rollout import release_roll_out_unwatched
 from applications.services import release_create
-from observability.events import platform_event
+from paas.logstream import platform_event
 from registry.models import ImageNotification, NotificationStatus, TrackedImage
 from registry.selectors import newest_accepted_push
 from runtime.processes import BackendError

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from activity.services import activity_record
 from applications.config_crypto import decrypt_secret, encrypt_secret
-from observability.events import platform_event
+from paas.logstream import platform_event
 from paas.errors import UserError
 from registry.models import DEFAULT_TAG, ImageNotification, NotificationStatus, TrackedImage
 from registry.notifications import RegistryEvent, ignored_because

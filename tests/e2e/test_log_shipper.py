@@ -8,7 +8,8 @@ import pytest
 
 from accounts.models import Team
 from applications.models import App
-from observability import logstream, shipper
+from observability import shipper
+from paas import logstream
 from observability.access_log import parse, render
 from observability.log_cursor import ROUTER_FIELD, container_field
 from paas.redis_client import redis_client

@@ -54,7 +54,7 @@ def isolated(redis_server, settings):
 def log_app(members, isolated):
     """The members' team's app, with an empty log stream of this test's own."""
     from applications.models import App
-    from observability import logstream
+    from paas import logstream
 
     app = App.objects.create(name="shop", team=members.team)
     logstream.discard(app.pk)

@@ -3,7 +3,7 @@ import threading
 import time
 
 from builds.output import BuildOutput, Ending, discard, follow
-from observability import logstream
+from paas import logstream
 
 
 def test_a_follower_gets_history_then_live_lines_then_the_outcome(redis_server, settings):

@@ -4,7 +4,7 @@ import time
 import pytest
 
 from applications.models import App
-from observability import logstream
+from paas import logstream
 
 
 @pytest.fixture

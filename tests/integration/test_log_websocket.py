@@ -8,7 +8,8 @@ from channels.testing.websocket import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 
 from applications.models import App
-from observability import logstream, publisher
+from observability import publisher
+from paas import logstream
 from paas.asgi import application
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]

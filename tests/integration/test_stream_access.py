@@ -14,7 +14,8 @@ from accounts import teams
 from accounts.models import ApiToken, Membership, Role
 from accounts.services import token_digest, token_revoke
 from applications.models import App
-from observability import access, logstream, publisher
+from observability import access, publisher
+from paas import logstream
 from paas.asgi import application
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]

@@ -4,7 +4,7 @@ from django.shortcuts import render
 
 from access.policy import Action
 from dashboard.http import app_view
-from observability import logstream
+from paas import logstream
 
 # Lines of history the log page asks for when it connects (the page's ?lines= overrides it).
 LOG_HISTORY_LINES = 500
