@@ -18,7 +18,7 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 django_http = get_asgi_application()
 
 from accounts.websocket_auth import websocket_auth_stack  # noqa: E402
-from observability.routing import websocket_urlpatterns  # noqa: E402
+from observability.websocket_urls import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

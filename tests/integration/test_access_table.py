@@ -268,7 +268,7 @@ def test_every_route_has_a_row():
             continue
         missing += [f"{method} {route}" for method in methods
                     if (route, method) not in covered | PUBLIC | TOKEN_AUTHENTICATED]
-    from observability.routing import websocket_urlpatterns
+    from observability.websocket_urls import websocket_urlpatterns
 
     ws_covered = {row.path for row in TABLE if row.kind == "ws"}
     for pattern in websocket_urlpatterns:
