@@ -3,7 +3,9 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
-from access.policy import Action, NotFound, check_app
+from access.policy import Action, check_app
+from paas.errors import NotFound
+from applications.hostnames import app_host_names
 from applications.models import App, Release, ReleaseStatus
 
 
@@ -34,7 +36,7 @@ def release_base(app: App) -> Release | None:
 
 
 def app_url(app: App) -> str:
-    return f"http://{app.name}.{settings.PAAS_APPS_DOMAIN}:{settings.PAAS_ROUTER_PORT}/"
+    return f"http://{app_host_names(app)[0]}:{settings.PAAS_ROUTER_PORT}/"
 
 
 def git_url(app: App) -> str:

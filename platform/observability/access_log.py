@@ -7,9 +7,10 @@ from datetime import datetime
 # Fields in the order ACCESS_LOG_FORMAT writes them. The upstream fields hold one value per
 # upstream tried, joined by ", " (and " : " across internal redirects), so they may contain spaces;
 # each stops at the next known key instead. nginx escapes `"` in $request_uri as \x22, so the
-# quoted path ends at the first quote.
+# quoted path ends at the first quote. `app=` is the id of the app whose server block took the
+# request, "-" for none; a line of an older config has no `app=`. Both give app_id None.
 _LINE = re.compile(
-    r'(?P<time>\S+) host=(?P<host>\S*) method=(?P<method>\S*) path="(?P<path>[^"]*)" '
+    r'(?P<time>\S+) (?:app=(?:(?P<app>\d+)|-) )?host=(?P<host>\S*) method=(?P<method>\S*) path="(?P<path>[^"]*)" '
     r"status=(?P<status>\d{3}) bytes=(?P<bytes>\d+) duration=(?P<duration>\d+(?:\.\d+)?) "
     r"upstream=(?P<upstream>.*?) connect=(?P<connect>.*?) upstream_status=(?P<upstream_status>.*?) "
     r"request_id=(?P<request_id>\S*)"
@@ -29,6 +30,7 @@ class AccessRecord:
     connect: float | None  # seconds to connect to the upstream that answered; None if none did
     upstream_status: str  # as nginx wrote it: "200", "-", "502, 200"
     request_id: str
+    app_id: int | None = None  # the app whose server block took the request, if one did
 
 
 def parse(line: str) -> AccessRecord | None:
@@ -55,6 +57,7 @@ def parse(line: str) -> AccessRecord | None:
         connect=float(connects[-1]) if connects else None,
         upstream_status=match["upstream_status"],
         request_id=match["request_id"],
+        app_id=int(match["app"]) if match["app"] else None,
     )
 
 

@@ -1,5 +1,7 @@
 """The router's access log into the apps' log streams (source `router`) and their request counts
-(observability.router_stats, for the metrics).
+(observability.router_stats, for the metrics). Each line names the app by id (the router's
+`app=`), so a request is the app's whichever of its host names it came by; a line with none (no
+app's server block took it, or an older config wrote it) belongs to no app.
 
 The file is read in chunks of complete lines. One chunk holds lines of several apps but there is
 one cursor, so each app's append stores how far into the chunk it got (log_cursor.RouterPosition):
@@ -27,10 +29,9 @@ POLL_INTERVAL = 0.05  # seconds between looks at an idle file
 
 
 class RouterLogFollower:
-    def __init__(self, path: Path, app_id_of: Callable[[str], int | None], *, domain: str) -> None:
+    def __init__(self, path: Path, app_exists: Callable[[int], bool]) -> None:
         self.path = Path(path)
-        self._app_id_of = app_id_of
-        self._suffix = "." + domain.lower()
+        self._app_exists = app_exists
         self._fd: int | None = None
         self._inode = 0
         self._offset = 0  # where the next chunk starts
@@ -123,16 +124,15 @@ class RouterLogFollower:
     def _ship(self, data: bytes) -> None:
         chunk = self._chunk
         groups: dict[int, tuple[list[logstream.Line], list[AccessRecord]]] = {}
-        ids: dict[str, int | None] = {}
+        exists: dict[int, bool] = {}
         for raw in data.split(b"\n")[:-1]:
             record = parse(raw.decode("utf-8", "replace"))
-            if record is None or not record.host.endswith(self._suffix):
+            if record is None or record.app_id is None:
                 continue
-            name = record.host[: -len(self._suffix)]
-            if name not in ids:
-                ids[name] = self._app_id_of(name) if name and "." not in name else None
-            app_id = ids[name]
-            if app_id is None:
+            app_id = record.app_id
+            if app_id not in exists:
+                exists[app_id] = self._app_exists(app_id)  # a deleted app's last lines go nowhere
+            if not exists[app_id]:
                 continue
             lines, records = groups.setdefault(app_id, ([], []))
             lines.append(logstream.Line(logstream.iso(record.time), "router", "", render(record)))

@@ -11,6 +11,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import docker
@@ -28,7 +29,7 @@ from observability.log_batcher import Batcher
 from observability.log_cursor import container_field
 from observability.router_log import RouterLogFollower
 from paas.redis_client import redis_client
-from runtime.docker_backend import LABEL
+from runtime.docker.containers import LABEL
 
 log = logging.getLogger(__name__)
 
@@ -45,25 +46,36 @@ class AppIds:
 
     def __init__(self, *, min_refresh: float = 0.5, max_age: float = 60.0) -> None:
         self._ids: dict[str, int] = {}
+        self._known: frozenset[int] = frozenset()
         self._loaded_at = float("-inf")
         self._min_refresh, self._max_age = min_refresh, max_age
         self._lock = threading.Lock()
 
     def __call__(self, name: str, *, force: bool = False) -> int | None:
         """The id of app `name`, None if there is none. Misses reload at most every min_refresh
-        seconds (router lines for unknown hosts come in floods) unless `force`d."""
-        age = time.monotonic() - self._loaded_at
+        seconds (a deleted app's last lines come in floods) unless `force`d."""
         app_id = self._ids.get(name)
-        if app_id is not None and age < self._max_age:
+        if app_id is not None and time.monotonic() - self._loaded_at < self._max_age:
             return app_id
+        self._reload(lambda: name not in self._ids, force=force)
+        return self._ids.get(name)
+
+    def exists(self, app_id: int) -> bool:
+        """Whether an app has this id (misses reload as for names)."""
+        if app_id in self._known and time.monotonic() - self._loaded_at < self._max_age:
+            return True
+        self._reload(lambda: app_id not in self._known, force=False)
+        return app_id in self._known
+
+    def _reload(self, missing: Callable[[], bool], *, force: bool) -> None:
         with self._lock:
             age = time.monotonic() - self._loaded_at
-            if name not in self._ids or age >= self._max_age:
+            if missing() or age >= self._max_age:
                 if force or age >= self._min_refresh:
                     close_old_connections()  # this thread lives long; its connection may have died
                     self._ids = dict(App.objects.values_list("name", "id"))
+                    self._known = frozenset(self._ids.values())
                     self._loaded_at = time.monotonic()
-            return self._ids.get(name)
 
 
 class Shipper:
@@ -71,9 +83,7 @@ class Shipper:
         self.instance = settings.PAAS_INSTANCE
         self.app_ids = AppIds()
         self.batcher = Batcher()
-        self.router = RouterLogFollower(
-            Path(settings.PAAS_LOG_DIR) / "router-access.log", self.app_ids, domain=settings.PAAS_APPS_DOMAIN
-        )
+        self.router = RouterLogFollower(Path(settings.PAAS_LOG_DIR) / "router-access.log", self.app_ids.exists)
         self._client: docker.DockerClient | None = None
         self._events = None
         self._followers: dict[str, ContainerFollower] = {}

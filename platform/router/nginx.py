@@ -1,9 +1,10 @@
 """The router's nginx: one instance whose config the platform renders, tests and reloads.
 
-Each app has a server block under apps/ that proxies its host name to the app's stable endpoint
-(router/endpoints.py), so the block is written once, when the app is first routed, and releases,
-scaling and replaced containers never touch nginx. A config that fails `nginx -t` is never
-loaded. Callers hold the router lock (router.routing).
+Each app has a server block under apps/ (a file named by the app's id) that proxies its host
+names to the app's stable endpoint (router/endpoints.py), so the block is written when the app
+is first routed or its host names change, and releases, scaling and replaced containers never
+touch nginx. A config that fails `nginx -t` is never loaded. Callers hold the router lock
+(router.routing).
 """
 import logging
 import os
@@ -104,69 +105,66 @@ def _test_and_reload(generation: str) -> None:
         log.warning("router took longer than expected to load config %s", generation)
 
 
-def _app_path(app: str) -> Path:
-    return apps_dir() / f"{app}.conf"
+def _app_file(app_id: int) -> str:
+    return f"{app_id}.conf"
 
 
-def _put(app: str, text: str | None) -> None:
+def _put(name: str, text: str | None) -> None:
     if text is None:
-        _app_path(app).unlink(missing_ok=True)
+        (apps_dir() / name).unlink(missing_ok=True)
     else:
-        _write(_app_path(app), text)
+        _write(apps_dir() / name, text)
 
 
 def _change_apps(changes: dict[str, str | None]) -> None:
-    """Write (text) or delete (None) apps' server blocks and reload; if nginx refuses the
+    """Write (text) or delete (None) apps' server block files and reload; if nginx refuses the
     result, every file is put back as it was and nothing is loaded."""
-    previous = {app: _app_path(app).read_text() if _app_path(app).exists() else None for app in changes}
+    previous = {name: (apps_dir() / name).read_text() if (apps_dir() / name).exists() else None for name in changes}
     if previous == changes:
         return
     generation = write_main_config()
-    for app, text in changes.items():
-        _put(app, text)
+    for name, text in changes.items():
+        _put(name, text)
     try:
         _test_and_reload(generation)
     except RouterError:
-        for app, text in previous.items():
-            _put(app, text)
+        for name, text in previous.items():
+            _put(name, text)
         raise
 
 
-def route_app(app: str, endpoint: tuple[str, int]) -> None:
-    """Serve app's host name from its endpoint; reloads only the first time (or if the endpoint moved)."""
-    _change_apps({app: render_app(app, endpoint)})
+def route_app(app_id: int, host_names: list[str], endpoint: tuple[str, int]) -> None:
+    """Serve the app under exactly these host names from its endpoint; reloads only when that
+    changes (the first route, a rename, a moved endpoint)."""
+    _change_apps({_app_file(app_id): render_app(app_id, host_names, endpoint)})
 
 
-def rename_app(old: str, new: str, endpoint: tuple[str, int]) -> None:
-    """Serve the app's new host name instead of its old one, in one reload."""
-    _change_apps({new: render_app(new, endpoint), old: None})
-
-
-def serves(app: str) -> bool:
+def serves(app_id: int) -> bool:
     """Whether the app has been routed (its server block is written)."""
-    return _app_path(app).exists()
+    return (apps_dir() / _app_file(app_id)).exists()
 
 
-def remove_app(app: str) -> None:
-    """Stop serving the app's host name (a reload: the app is being deleted)."""
-    _change_apps({app: None})
+def remove_app(app_id: int) -> None:
+    """Stop serving the app's host names (a reload: the app is being deleted)."""
+    _change_apps({_app_file(app_id): None})
 
 
-def replace_all(endpoints: dict[str, tuple[str, int]]) -> None:
-    """Rewrite every app's file from scratch (at start, from the database).
+def replace_all(routes: dict[int, tuple[list[str], tuple[str, int]]]) -> None:
+    """Rewrite every app's file from scratch (at start, from the database): app id -> (host
+    names, endpoint). Any other file goes, those named by app name before files were by id too.
 
     A reload closes idle keep-alive client connections, so a router already serving exactly
     these apps is left alone."""
-    wanted = {app: render_app(app, endpoint) for app, endpoint in endpoints.items()}
-    current = {path.stem: path.read_text() for path in apps_dir().glob("*.conf")}
+    wanted = {_app_file(app_id): render_app(app_id, names, endpoint) for app_id, (names, endpoint) in routes.items()}
+    current = {path.name: path.read_text() for path in apps_dir().glob("*.conf")}
     if wanted == current and is_running():
         return
     generation = write_main_config()
     for stale in apps_dir().glob("*.conf"):
-        if stale.stem not in wanted:
+        if stale.name not in wanted:
             stale.unlink()
-    for app, text in wanted.items():
-        _write(_app_path(app), text)
+    for name, text in wanted.items():
+        _write(apps_dir() / name, text)
     _test_and_reload(generation)
 
 

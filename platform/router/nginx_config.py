@@ -7,7 +7,9 @@ from django.conf import settings
 from router.forwarding import render_http_block
 
 ACCESS_LOG_FORMAT = (
-    '$time_iso8601 host=$host method=$request_method path="$request_uri" status=$status '
+    # The id of the app whose server block took the request, whichever of its host names it came
+    # by (render_app), "-" for none: the log shipper attributes each line by it.
+    '$time_iso8601 app=$paas_app_id host=$host method=$request_method path="$request_uri" status=$status '
     'bytes=$body_bytes_sent duration=$request_time upstream=$upstream_addr connect=$upstream_connect_time '
     # The id the app was given (router/forwarding.py): the client's own when it is a valid one.
     'upstream_status=$upstream_status request_id=$paas_request_id'
@@ -63,6 +65,8 @@ http {{
     server {{
         listen {listen_address()} default_server;
         default_type text/plain;
+        # Declares the variable the access log writes; an app's server block sets its own id.
+        set $paas_app_id "-";
         # Lets the platform see when a reload has taken effect (see wait_for_generation).
         location = {GENERATION_PATH} {{ return 200 "{generation}"; }}
         location / {{ return 404 "No app is deployed at $host.\\n"; }}
@@ -91,7 +95,7 @@ def maintenance_address() -> tuple[str, int]:
 ENDPOINT_TRIES = 8
 
 
-def render_app(app: str, endpoint: tuple[str, int]) -> str:
+def render_app(app_id: int, host_names: list[str], endpoint: tuple[str, int]) -> str:
     host, port = endpoint
     # The endpoint once per try: a connection refused by a web container that just died (before
     # the reconciler points the endpoint elsewhere) is retried as a new connection, which the
@@ -102,21 +106,22 @@ def render_app(app: str, endpoint: tuple[str, int]) -> str:
     servers = "\n".join(f"    server {host}:{port} max_fails=0;" for _ in range(ENDPOINT_TRIES))
     # No upstream keep-alive: each request opens its own connection to the endpoint, so it goes
     # to whichever containers the kernel points the endpoint at when it starts.
-    return f"""upstream paas-app-{app} {{
+    return f"""upstream paas-app-{app_id} {{
 {servers}
 }}
 server {{
     listen {listen_address()};
-    server_name {app}.{settings.PAAS_APPS_DOMAIN};
+    server_name {" ".join(host_names)};
+    set $paas_app_id {app_id};
     location / {{
-        proxy_pass http://paas-app-{app};
+        proxy_pass http://paas-app-{app_id};
         proxy_next_upstream error;
         proxy_next_upstream_tries {ENDPOINT_TRIES};
         proxy_next_upstream_timeout 10s;
     }}
     error_page 502 = @paas_unavailable;
     location @paas_unavailable {{
-        return 502 "Application error: no web process of {app} answered.\\n";
+        return 502 "Application error: no web process of $host answered.\\n";
     }}
 }}
 """

@@ -13,7 +13,7 @@ from paas import logstream
 from observability.access_log import parse, render
 from observability.log_cursor import ROUTER_FIELD, container_field
 from paas.redis_client import redis_client
-from runtime.backend import ProcessSpec
+from runtime.processes import ProcessSpec
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -175,9 +175,12 @@ def test_long_lines_stderr_and_a_last_line_without_newline_ship_whole(app, backe
     assert logstream.cursor(container_field(process.id)) is None  # removed container: cursor forgotten
 
 
-def _access(app: str, path: str, status: int = 200, domain: str = "localhost") -> str:
+def _access(app: App | None, path: str, status: int = 200, host: str = "") -> str:
+    """A line of the router's access log: of `app`'s server block (by default for its own host
+    name), or of no app's (None)."""
+    app_id, host = (app.id if app else "-"), host or f"{app.name}.localhost"
     return (
-        f'2026-11-23T10:00:00+00:00 host={app}.{domain} method=GET path="{path}" status={status} bytes=12 '
+        f'2026-11-23T10:00:00+00:00 app={app_id} host={host} method=GET path="{path}" status={status} bytes=12 '
         f"duration=0.003 upstream=172.17.0.1:40001 connect=0.001 upstream_status={status} request_id=r{path}\n"
     )
 
@@ -192,9 +195,9 @@ def test_router_lines_ship_once_per_app_across_rotation_and_restart(app, running
     other = App.objects.create(name=f"other-{app.name}"[:30], team=app.team)
     log_file = tmp_path / "router-access.log"
     with open(log_file, "w") as out:
-        out.write(_access(app.name, "/1") + _access(other.name, "/o1") + _access("nosuchapp", "/x"))
-        out.write("malformed line\n" + _access(app.name, "/2", status=502))
-        out.write(_access(app.name, "/3", domain="example.com"))  # another domain: not this router's app
+        out.write(_access(app, "/1") + _access(other, "/o1") + _access(None, "/x", host="nosuchapp.localhost"))
+        out.write("malformed line\n" + _access(app, "/2", status=502))
+        out.write(_access(None, "/3", host=f"{app.name}.example.com"))  # no app's server block took it
     first = running()
 
     routed = _settle(app.id, 2)
@@ -209,14 +212,14 @@ def test_router_lines_ship_once_per_app_across_rotation_and_restart(app, running
     # logrotate renames the file; nginx writes to it until told to reopen, then to a new one.
     os.rename(log_file, tmp_path / "router-access.log.1")
     with open(tmp_path / "router-access.log.1", "a") as out:
-        out.write(_access(app.name, "/4"))
+        out.write(_access(app, "/4"))
     with open(log_file, "w") as out:
-        out.write(_access(app.name, "/5") + _access(other.name, "/o2"))
+        out.write(_access(app, "/5") + _access(other, "/o2"))
     assert _routed(_settle(app.id, 4)) == ["/1", "/2", "/4", "/5"]
     first.close()
 
     with open(log_file, "a") as out:
-        out.write(_access(app.name, "/6") + _access(other.name, "/o3") + _access(app.name, "/7"))
+        out.write(_access(app, "/6") + _access(other, "/o3") + _access(app, "/7"))
     assert logstream.cursor(ROUTER_FIELD).startswith(f"{os.stat(log_file).st_ino}:")
     running()
 
@@ -239,9 +242,9 @@ def test_a_chunk_cut_short_between_two_apps_is_finished_for_the_second_app_only(
     settings.PAAS_LOG_DIR = tmp_path
     other = App.objects.create(name=f"other-{app.name}"[:30], team=app.team)
     log_file = tmp_path / "router-access.log"
-    log_file.write_text(_access(app.name, "/1") + _access(other.name, "/o1") + _access(app.name, "/2"))
+    log_file.write_text(_access(app, "/1") + _access(other, "/o1") + _access(app, "/2"))
     # What a shipper stopped right after the first app's append of this chunk left behind.
-    shipped = [logstream.Line("2026-11-23T10:00:00.000000Z", "router", "", render(parse(_access(app.name, path))))
+    shipped = [logstream.Line("2026-11-23T10:00:00.000000Z", "router", "", render(parse(_access(app, path))))
                for path in ("/1", "/2")]
     stat = os.stat(log_file)
     logstream.append(app.id, shipped, cursor=(ROUTER_FIELD, f"{stat.st_ino}:0:{stat.st_size}:{app.id}"))

@@ -57,7 +57,11 @@ def test_restarting_web_workers_and_reconciler_never_interrupts_serving(platform
 def test_router_restart_is_rebuilt_from_the_database(platform, tmp_path):
     app = _deployed(platform, tmp_path, "routed again\n")
     nginx_pid = int((platform.var_dir / "run" / "router.pid").read_text())
-    (platform.var_dir / "router" / "apps" / f"{app}.conf").unlink()  # the router's state is lost too
+    # The router's state is lost too: the app's server block (a file named by the app's id).
+    served = [conf for conf in (platform.var_dir / "router" / "apps").glob("*.conf")
+              if f"server_name {app}." in conf.read_text()]
+    assert len(served) == 1
+    served[0].unlink()
     os.kill(nginx_pid, signal.SIGQUIT)
     platform.wait_for("nginx to stop", lambda: not Path(f"/proc/{nginx_pid}").exists(), timeout=20)
     # and the kernel's routes, as after a reboot of the host (the reconciler, still running,

@@ -72,3 +72,12 @@ def test_render_marks_server_errors_and_omits_a_missing_connect_time():
     line = GOOD.replace("status=200", "status=503").replace("connect=0.001", "connect=-")
     assert render(parse(line)).startswith("at=error ")
     assert "connect=" not in render(parse(line))
+
+
+def test_a_line_names_the_app_whose_server_block_took_it_whatever_the_host():
+    custom = GOOD.replace("+00:00 host=myapp.localhost", "+00:00 app=7 host=www.example.com")
+    assert parse(custom).app_id == 7 and parse(custom).host == "www.example.com"
+    # No app's server block took it; a line of a config from before the router named apps.
+    assert parse(GOOD.replace("+00:00 host=", "+00:00 app=- host=")).app_id is None
+    assert parse(GOOD).app_id is None
+    assert parse(GOOD.replace("+00:00 host=", "+00:00 app=x host=")) is None

@@ -2,6 +2,8 @@ import time
 
 import pytest
 
+from applications.hostnames import app_host_names
+from applications.models import App
 from router import forwarding
 from router.errors import RouterError
 from router.forwarding import request_id_kept
@@ -11,16 +13,26 @@ from router.nginx_config import render_app, render_main
 def test_app_config_sends_its_host_name_to_its_stable_endpoint_without_upstream_keepalive(settings):
     settings.PAAS_APPS_DOMAIN = "apps.example.test"
     settings.PAAS_ROUTER_PORT = 8088
-    text = render_app("my-app", ("172.17.0.1", 40007))
+    text = render_app(7, app_host_names(App(name="my-app")), ("172.17.0.1", 40007))
     assert "server_name my-app.apps.example.test;" in text
     assert "listen 127.0.0.1:8088;" in text
-    assert "proxy_pass http://paas-app-my-app;" in text
+    assert "proxy_pass http://paas-app-7;" in text
     # The endpoint once per try, never marked down: a refused connection is tried again.
     assert text.count("server 172.17.0.1:40007 max_fails=0;") == 8
     assert "proxy_next_upstream error;" in text and "proxy_next_upstream_tries 8;" in text
     # A pooled upstream connection would stay with the old containers after a switch.
     assert "keepalive" not in text
-    assert "no web process of my-app answered" in text
+    assert "no web process of $host answered" in text
+
+
+def test_an_app_is_served_under_every_host_name_given_and_logged_by_its_id():
+    text = render_app(7, ["my-app.localhost", "www.example.com"], ("172.17.0.1", 40007))
+    assert "server_name my-app.localhost www.example.com;" in text
+    assert "set $paas_app_id 7;" in text
+    main = render_main("g")
+    assert "app=$paas_app_id " in main
+    # Requests no app's server block takes are logged as no app's.
+    assert 'set $paas_app_id "-";' in main
 
 
 def test_main_config_answers_unknown_hosts_and_carries_the_generation():
