@@ -13,8 +13,8 @@ from applications.build_settings import app_build_vars_set, app_builder_set
 from applications.config_vars import config_vars_get, config_vars_update
 from applications.formation import formation_get, formation_update
 from applications.selectors import app_for, apps_visible_to, live_release
-from applications.removal import app_delete
-from applications.rename import app_rename
+from applications.removal import app_delete_request
+from applications.rename import app_rename_request
 from applications.restart import restart_request
 from applications.maintenance import app_maintenance_set
 from applications.process_status import app_status
@@ -58,8 +58,9 @@ SETTING_ACTIONS = {
 @needs_redis
 def app_detail(request: HttpRequest, app_name: str) -> HttpResponse:
     if request.method == "DELETE":
-        app_delete(app=app_for(request.user, app_name, Action.MANAGE), user=request.user)
-        return HttpResponse(status=204)
+        app = app_for(request.user, app_name, Action.MANAGE)
+        app_delete_request(app=app, user=request.user)
+        return JsonResponse({"deleting": app.name}, status=202)
     if request.method == "PATCH":
         body = json_body(request)
         unknown = set(body) - set(SETTING_ACTIONS)
@@ -78,12 +79,15 @@ def app_detail(request: HttpRequest, app_name: str) -> HttpResponse:
             if any(name in body for name in TRACKING_SETTINGS):
                 image_tracking_update(app=app, user=request.user,
                                       changes={name: body[name] for name in TRACKING_SETTINGS if name in body})
-        if "maintenance" in body:
-            app_maintenance_set(app=app, user=request.user, on=body["maintenance"])
-        if "name" in body:
-            app_rename(app=app, user=request.user, name=body["name"])
-    else:
-        app = app_for(request.user, app_name, Action.VIEW)
+        # These two change what the router serves: a job does that (202), under the app's
+        # rollout lock; the answer shows the app as it is until then.
+        switching = "maintenance" in body and app_maintenance_set(app=app, user=request.user, on=body["maintenance"])
+        renaming = app_rename_request(app=app, user=request.user, name=body["name"]) if "name" in body else app.name
+        answer = app_json(app, live=live_release(app))
+        if renaming != app.name:
+            answer["renaming_to"] = renaming
+        return JsonResponse(answer, status=202 if switching or renaming != app.name else 200)
+    app = app_for(request.user, app_name, Action.VIEW)
     return JsonResponse(app_json(app, live=live_release(app)))
 
 

@@ -75,12 +75,12 @@ def stranded_deploys_queue() -> list[int]:
     return queued
 
 
-def enqueue_restart_on_commit(app, which: str | None) -> None:
-    app_id = app.pk
+def enqueue_app_job_on_commit(job: str, *args) -> None:
+    """Queue `applications.jobs.<job>(*args)` on the deploys queue once the change that asks for
+    it is committed: the engine work of a restart, rename, deletion or maintenance switch,
+    which waits for the app's rollout lock on a worker, never in a request."""
     transaction.on_commit(
-        lambda: django_rq.get_queue(settings.PAAS_DEPLOY_QUEUE).enqueue(
-            "applications.jobs.restart_processes", app_id, which, job_timeout=3600
-        )
+        lambda: django_rq.get_queue(settings.PAAS_DEPLOY_QUEUE).enqueue(f"applications.jobs.{job}", *args, job_timeout=3600)
     )
 
 

@@ -1,31 +1,45 @@
 """Maintenance mode (Heroku's `maintenance:on`): the router answers 503 for the app while its
-processes keep running; switching it is as atomic as a release switch, and needs no reload."""
+processes keep running; switching it is as atomic as a release switch, and needs no reload.
+
+The request records the switch; a job on the deploys queue points the router, under the app's
+rollout lock, so it is ordered with rollouts and reconciler passes (each of which routes by the
+flag as the database has it then: applications/traffic.py) and no request waits for that lock."""
 from django.db import transaction
 
 from activity.services import activity_record
-from applications.models import App
+from applications import deploys
 from applications.locks import app_rollout_lock
+from applications.models import App
 from applications.selectors import live_release
 from applications.traffic import live_web_addresses, traffic_point
+from paas import logstream
 from paas.logstream import platform_event
 from paas.errors import UserError
 from runtime.scheduler import get_scheduler
 
 
-def app_maintenance_set(*, app: App, user, on) -> App:
+def app_maintenance_set(*, app: App, user, on) -> bool:
+    """Switch maintenance mode; False if it already was `on` (nothing queued)."""
     if not isinstance(on, bool):
         raise UserError('"maintenance" must be true or false')
     if app.maintenance == on:
-        return app
-    # Under the rollout lock, so the live web processes read here are the ones a rollout or
-    # the reconciler would have routed.
+        return False
+    with transaction.atomic():
+        app.maintenance = on
+        app.save(update_fields=["maintenance"])
+        text = f"Turned maintenance mode {'on' if on else 'off'}"
+        activity_record(team_id=app.team_id, app=app, actor=user, verb="maintenance", text=text)
+        platform_event(app.pk, f"{text} ({user.get_username()})")
+        deploys.enqueue_app_job_on_commit("traffic_repoint", app.pk)
+    return True
+
+
+def traffic_repoint(app: App) -> None:
+    """Point the app's traffic where its maintenance mode now says (the job behind the switch)."""
     with app_rollout_lock(app):
-        with transaction.atomic():
-            app.maintenance = on
-            app.save(update_fields=["maintenance"])
-            text = f"Turned maintenance mode {'on' if on else 'off'}"
-            activity_record(team_id=app.team_id, app=app, actor=user, verb="maintenance", text=text)
-            platform_event(app.pk, f"{text} ({user.get_username()})")
-        if live_release(app) is not None:  # else its first rollout's route honours it
-            traffic_point(app, live_web_addresses(get_scheduler(), app))
-    return app
+        app.refresh_from_db(fields=["maintenance"])
+        if live_release(app) is None:
+            return  # never routed: its first rollout's route honours the flag
+        traffic_point(app, live_web_addresses(get_scheduler(), app))
+    state = "on: the router answers 503" if app.maintenance else "off: the web processes serve again"
+    logstream.say(app.pk, "platform", f"Maintenance mode is {state}")

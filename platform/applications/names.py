@@ -37,3 +37,10 @@ def name_reserved(name: str, scheduler: Scheduler) -> Iterator[None]:
             raise Conflict(f"app name '{name}' was given up moments ago and the processes that had it "
                            "are still stopping; try again in a minute")
         yield
+
+
+def name_available(name: str, scheduler: Scheduler) -> None:
+    """Conflict, saying why, unless `name` could be taken right now (a request's early answer;
+    the change itself takes it with name_reserved)."""
+    with name_reserved(name, scheduler):
+        pass

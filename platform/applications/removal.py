@@ -4,12 +4,14 @@ The engine and router are cleaned first, under the app's rollout lock (so no rol
 reconciler pass acts on it meanwhile): if that fails the app is still there to delete again,
 rather than leaving containers no record knows of. The team's activity log keeps a line. No
 lock outlives the app: its push lock is removed (a push still running sees it gone and
-releases nothing) and its rollout lock is let go at the end."""
+releases nothing) and its rollout lock is let go at the end. The request queues the deletion
+(202); a job on the deploys queue does it, since it waits for the rollout lock."""
 import logging
 
 from django.db import transaction
 
 from activity.services import activity_record
+from applications import deploys
 from applications.models import App
 from applications.locks import app_rollout_lock
 from builds.liveness import build_abandon
@@ -30,7 +32,14 @@ def _end_builds(app: App) -> None:
         build_abandon(build_id, "the app was deleted")
 
 
+def app_delete_request(*, app: App, user) -> None:
+    logstream.say(app.pk, "platform", f"Deleting the app ({user.get_username()})")
+    deploys.enqueue_app_job_on_commit("delete_app", app.pk, user.pk)
+
+
 def app_delete(*, app: App, user) -> None:
+    """Delete the app (the job behind app_delete_request); BackendError or RouterError, with the
+    app still there to delete again, if the engine or the router refuses."""
     scheduler = get_scheduler()
     with app_rollout_lock(app):
         routing.remove_app(app.pk)

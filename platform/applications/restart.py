@@ -48,7 +48,7 @@ def restart_request(*, app: App, user, which: str | None) -> str:
     with transaction.atomic():
         activity_record(team_id=app.team_id, app=app, actor=user, verb="restart", text=f"Restarted {what}")
         platform_event(app.pk, f"Restart of {what} requested by {user.get_username()}")
-        deploys.enqueue_restart_on_commit(app, which)
+        deploys.enqueue_app_job_on_commit("restart_processes", app.pk, which)
     return what
 
 

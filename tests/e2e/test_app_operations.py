@@ -1,6 +1,8 @@
 """Operating a deployed app on the real engine and router: maintenance mode, a restart under
 load that drops nothing, and deleting an app (after which its name can be used again)."""
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -24,14 +26,37 @@ def repository_of(platform, app: str) -> Path:
     return platform.var_dir / "git" / f"{result.stdout.split()[-1]}.git"
 
 
+def renamed(platform, old: str, new: str) -> bool:
+    """The rename's job is done: the app answers to its new name and its log says so."""
+    status, activity = platform.api("GET", f"/api/apps/{new}/activity")
+    return status == 200 and bool(activity) and activity[0]["text"] == f"Renamed the app from {old} to {new}"
+
+
+def platform_log(platform, app: str) -> str:
+    """The app's recent log stream, as `heroku logs` shows it; "" while no app has that name
+    (a rename in progress has taken the new one)."""
+    request = urllib.request.Request(f"{platform.web_url}/api/apps/{app}/log-stream?lines=200",
+                                     headers={"Authorization": f"Bearer {platform.admin_token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.read().decode()
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            return ""
+        raise
+
+
 def test_maintenance_mode_answers_503_and_switching_it_off_serves_again(platform, tmp_path):
     app = deployed(platform, tmp_path, "open\n")
-    assert platform.api("PATCH", f"/api/apps/{app}", {"maintenance": True})[0] == 200
+    assert platform.api("PATCH", f"/api/apps/{app}", {"maintenance": True})[0] == 202
+    # A job switches the router (under the app's rollout lock, never in the request).
+    platform.wait_for("the router to answer 503", lambda: platform.get(app)[0] == 503, timeout=10)
     assert platform.get(app) == (503, f"{app}.localhost is offline for maintenance.\n")
     time.sleep(1.5)  # reconciler passes (every 0.5 s here) re-route the app: they keep it in maintenance
     assert platform.get(app)[0] == 503
     assert len(platform.containers(app, process_type="web")) == 1  # it keeps running
-    assert platform.api("PATCH", f"/api/apps/{app}", {"maintenance": False})[0] == 200
+    assert platform.api("PATCH", f"/api/apps/{app}", {"maintenance": False})[0] == 202
+    platform.wait_for("the app to serve again", lambda: platform.get(app)[0] == 200, timeout=10)
     assert platform.get(app) == (200, "open\n")
 
 
@@ -62,10 +87,10 @@ def test_a_deleted_app_leaves_nothing_behind_and_its_name_can_be_used_again(plat
     repository = repository_of(platform, app)
     assert repository.exists()
 
-    status, _ = platform.api("DELETE", f"/api/apps/{app}")
+    status, body = platform.api("DELETE", f"/api/apps/{app}")
 
-    assert status == 204
-    assert platform.api("GET", f"/api/apps/{app}")[0] == 404
+    assert status == 202 and body == {"deleting": app}  # a job deletes it
+    platform.wait_for("the app to be deleted", lambda: platform.api("GET", f"/api/apps/{app}")[0] == 404, timeout=30)
     assert platform.containers(app) == []
     assert platform.get(app) == (404, f"No app is deployed at {app}.localhost.\n")
     assert not repository.exists()
@@ -85,7 +110,10 @@ def test_a_renamed_app_serves_at_its_new_name_keeps_its_history_and_takes_pushes
 
     status, body = platform.api("PATCH", f"/api/apps/{old}", {"name": new})
 
-    assert status == 200 and body["name"] == new and body["released_version"] == 1
+    # Accepted: a job starts the processes under the new name and moves the router.
+    assert status == 202 and body["name"] == old and body["renaming_to"] == new and body["released_version"] == 1
+    platform.wait_for("the rename to be done", lambda: renamed(platform, old, new), timeout=60)
+    assert platform.api("GET", f"/api/apps/{new}")[1]["released_version"] == 1
     assert platform.get(new) == (200, "same app\n")
     assert platform.get(old) == (404, f"No app is deployed at {old}.localhost.\n")
     assert platform.api("GET", f"/api/apps/{old}")[0] == 404
@@ -110,3 +138,20 @@ def test_renaming_to_a_taken_or_bad_name_is_refused_and_changes_nothing(platform
     status, body = platform.api("PATCH", f"/api/apps/{app}", {"name": "Bad_Name"})
     assert status == 400 and "invalid app name" in body["error"]
     assert platform.get(app) == (200, "stays\n")
+
+
+def test_a_rename_whose_processes_fail_under_the_new_name_says_why_in_the_log_and_changes_nothing(platform, tmp_path):
+    app = deployed(platform, tmp_path, "unchanged\n")
+    new = f"f{app[1:]}"[:30]
+    # A health check path the static site does not have: processes started from now on fail it.
+    assert platform.api("PATCH", f"/api/apps/{app}", {"checks": {"path": "/no-such-health", "attempts": 2}})[0] == 200
+
+    status, body = platform.api("PATCH", f"/api/apps/{app}", {"name": new})
+
+    assert status == 202 and body["renaming_to"] == new
+    platform.wait_for("the rename to fail", lambda: f"Rename to {new} failed" in platform_log(platform, app), timeout=60)
+    log = platform_log(platform, app)
+    assert "could not start the processes under the new name" in log and f"the app is still {app}" in log
+    assert platform.api("GET", f"/api/apps/{app}")[0] == 200 and platform.api("GET", f"/api/apps/{new}")[0] == 404
+    assert platform.get(app) == (200, "unchanged\n")
+    platform.wait_for("no process left under the new name", lambda: platform.containers(new) == [], timeout=10)

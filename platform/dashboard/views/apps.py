@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from access.policy import Action
 from applications.process_status import app_status
-from applications.removal import app_delete
-from applications.rename import app_rename
+from applications.removal import app_delete_request
+from applications.rename import app_rename_request
 from applications.selectors import app_url, git_url, live_release
 from applications.services import app_create
 from dashboard.http import app_view, go, user_view
@@ -63,8 +63,9 @@ def app_detail(request: HttpRequest, app) -> HttpResponse:
 @app_view(Action.MANAGE, "POST")
 @needs_redis
 def app_rename_view(request: HttpRequest, app) -> HttpResponse:
-    app = app_rename(app=app, user=request.user, name=request.POST.get("name", "").strip())
-    return go(request, reverse("app-detail", args=[app.name]))
+    new = app_rename_request(app=app, user=request.user, name=request.POST.get("name", "").strip())
+    # A job renames it: its live log shows the processes starting under the new name.
+    return go(request, reverse("app-logs" if new != app.name else "app-detail", args=[app.name]))
 
 
 @app_view(Action.MANAGE, "POST")
@@ -72,5 +73,5 @@ def app_rename_view(request: HttpRequest, app) -> HttpResponse:
 def app_remove(request: HttpRequest, app) -> HttpResponse:
     if request.POST.get("confirm") != app.name:
         raise UserError(f"type the app's name, {app.name}, to delete it")
-    app_delete(app=app, user=request.user)
+    app_delete_request(app=app, user=request.user)
     return go(request, reverse("app-list"))

@@ -22,6 +22,11 @@ def own_team(platform, prefix: str) -> tuple[str, str]:
     return token, team
 
 
+def rename_done(platform, old: str, new: str) -> bool:
+    status, activity = platform.api("GET", f"/api/apps/{new}/activity")
+    return status == 200 and bool(activity) and activity[0]["text"] == f"Renamed the app from {old} to {new}"
+
+
 @dataclass
 class Attempt:
     sent: float
@@ -65,11 +70,12 @@ def test_a_renamed_apps_old_name_is_refused_to_others_until_the_rename_is_over_a
 
     renaming = time.monotonic()
     status, body = platform.api("PATCH", f"/api/apps/{old}", {"name": new})
+    assert status == 202 and body["renaming_to"] == new, body  # a job renames it
+    platform.wait_for("the rename to be done", lambda: rename_done(platform, old, new), timeout=60)
     renamed = time.monotonic()
     claimer.join(timeout=60)
     claimer.halt.set()
 
-    assert status == 200 and body["name"] == new, body
     assert renamed - renaming > 3
     during = [a for a in claimer.attempts if renaming < a.sent and a.answered < renamed]
     assert len(during) >= 10, claimer.attempts
