@@ -1,19 +1,16 @@
 """Containers' stdout/stderr into their apps' log streams: a follower thread per container reads
-Docker's log stream from the container's cursor and hands each line, with the cursor just past
-it, to the writer (log_batcher)."""
+its output from the log source (runtime/log_source.py) from the container's cursor and hands
+each line, with the cursor just past it, to the writer (log_batcher)."""
 import logging
 import threading
 from collections.abc import Callable
 
-import docker
-import docker.errors
-import requests
 from redis.exceptions import RedisError
 
 from paas import logstream
 from observability.log_batcher import Batcher
 from observability.log_cursor import ContainerPosition, container_field, docker_timestamp, iso_of_ns
-from runtime.docker_logs import log_entries
+from runtime.log_source import ContainerGone, LogSource, LogSourceError
 
 log = logging.getLogger(__name__)
 
@@ -23,21 +20,18 @@ MAX_LINE = 64 * 1024
 # event be missed (the events stream was down).
 IDLE_CHECK = 10.0
 
-# What a broken or vanished engine raises through the SDK.
-ENGINE_ERRORS = (docker.errors.DockerException, requests.RequestException, OSError)
-
 
 class ContainerFollower:
     """Ships one container's log from its cursor on, across the container's restarts, until the
     container is removed or the follower is stopped."""
 
-    def __init__(self, client: docker.APIClient, container_id: str, app_id: int, process: str,
+    def __init__(self, source: LogSource, container_id: str, app_id: int, process: str,
                  batcher: Batcher, *, on_exit: Callable[["ContainerFollower"], None] = lambda follower: None) -> None:
         self.container_id = container_id
         self.field = container_field(container_id)
         self.app_id = app_id
         self.process = process
-        self._client = client
+        self._source = source
         self._batcher = batcher
         self._on_exit = on_exit
         self._wake = threading.Event()
@@ -103,10 +97,10 @@ class ContainerFollower:
                 if self._pieces and not self._stopped.is_set():
                     self._ship_pieces(position)  # the container stopped mid-line: that is all of it
                 backoff = 0.5
-            except docker.errors.NotFound:
+            except ContainerGone:
                 self._batcher.forget(self.field)
                 return
-            except ENGINE_ERRORS as error:
+            except LogSourceError as error:
                 if self._stopped.is_set():
                     return
                 log.warning("log stream of container %s broke (will retry): %s", self.container_id[:12], error)
@@ -130,13 +124,12 @@ class ContainerFollower:
             if self._stopped.is_set():
                 return False
             try:
-                state = self._client.inspect_container(self.container_id)["State"]
-                if state.get("Running") and not state.get("Restarting"):
+                if self._source.running(self.container_id):
                     return True
-            except docker.errors.NotFound:
+            except ContainerGone:
                 self._batcher.forget(self.field)
                 return False
-            except ENGINE_ERRORS as error:
+            except LogSourceError as error:
                 log.warning("cannot inspect container %s (will retry): %s", self.container_id[:12], error)
             timeout = IDLE_CHECK
 
@@ -144,13 +137,13 @@ class ContainerFollower:
         if self._stopped.is_set():
             return
         position.resume()
-        stream = log_entries(self._client, self.container_id, since=position.since(), follow=follow)
+        stream = self._source.output(self.container_id, since=position.since(), follow=follow)
         self._stream = stream
         if self._stopped.is_set():
             stream.close()
             return
-        # Docker sends one entry per frame: `<RFC3339Nano> <text>`, ending in a newline unless the
-        # line was longer than its 16 KiB buffer and continues in the next entries.
+        # One entry per frame: `<RFC3339Nano> <text>`, ending in a newline unless the line was
+        # longer than the engine's buffer (Docker's: 16 KiB) and continues in the next entries.
         try:
             for frame in stream:
                 space = frame.find(b" ")

@@ -2,8 +2,9 @@
 router's access log, into each app's log stream (observability.logstream).
 
 Threads: one follower per container (container_logs), one writer for their lines, one follower of
-the access log (router_log), and one on Docker's events, which starts a follower when a
-container starts and forgets a removed container's cursor. The caller's thread beats the
+the access log (router_log), and one on the containers' events, which starts a follower when a
+container starts and forgets a removed container's cursor. The containers, their output and
+their events come from the log source (runtime/log_source.py), whatever the engine. The caller's thread beats the
 heartbeat `make up` waits for. Each source's cursor is written with its lines, so a restart of
 the shipper, a container or the engine neither repeats nor skips lines the stream still holds.
 """
@@ -14,7 +15,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import docker
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
 from redis.exceptions import RedisError
@@ -24,19 +24,17 @@ from applications.models import App
 from applications.procfile import RELEASE_PHASE
 from paas import heartbeat
 from paas import logstream
-from observability.container_logs import ENGINE_ERRORS, ContainerFollower
+from observability.container_logs import ContainerFollower
 from observability.log_batcher import Batcher
 from observability.log_cursor import container_field
 from observability.router_log import RouterLogFollower
 from paas.redis_client import redis_client
-from runtime.docker.containers import LABEL
+from runtime.log_source import Container, ContainerEvent, LogSourceError, get_log_source
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_NAME = "logs"
 HEARTBEAT_TTL = 30.0
-# Containers with a follower each hold one connection to the engine.
-ENGINE_CONNECTIONS = 1024
 STOP_TIMEOUT = 2.0
 EVENT_MEMORY = 60.0  # seconds a kill or out-of-memory event is remembered for the `die` it causes
 
@@ -80,11 +78,10 @@ class AppIds:
 
 class Shipper:
     def __init__(self) -> None:
-        self.instance = settings.PAAS_INSTANCE
         self.app_ids = AppIds()
         self.batcher = Batcher()
         self.router = RouterLogFollower(Path(settings.PAAS_LOG_DIR) / "router-access.log", self.app_ids.exists)
-        self._client: docker.DockerClient | None = None
+        self._source = get_log_source()
         self._events = None
         self._followers: dict[str, ContainerFollower] = {}
         self._lock = threading.Lock()
@@ -99,7 +96,7 @@ class Shipper:
         self.batcher.start()
         threads = [
             threading.Thread(target=self._ship_router_log, args=(should_stop,), name="router-log", daemon=True),
-            threading.Thread(target=self._watch_engine, args=(should_stop,), name="docker-events", daemon=True),
+            threading.Thread(target=self._watch_engine, args=(should_stop,), name="engine-events", daemon=True),
         ]
         for thread in threads:
             thread.start()
@@ -143,18 +140,14 @@ class Shipper:
             connection.close()
 
     def _watch_engine(self, should_stop: threading.Event) -> None:
-        """Follow Docker's container events, reopening them (and catching up) whenever they drop."""
+        """Follow the containers' events, reopening them (and catching up) whenever they drop."""
         backoff = 1.0
         first = True
         try:
             while not should_stop.is_set():
                 try:
-                    if self._client is None:
-                        self._client = docker.from_env(max_pool_size=ENGINE_CONNECTIONS)
                     # Subscribe before listing, so a container started in between is not missed.
-                    self._events = self._client.api.events(
-                        decode=True, filters={"type": "container", "label": f"{LABEL}.instance={self.instance}"}
-                    )
+                    self._events = self._source.events()
                     if should_stop.is_set():
                         break
                     self._catch_up(prune=first)
@@ -162,13 +155,13 @@ class Shipper:
                     for event in self._events:
                         self._on_event(event)
                     if not should_stop.is_set():
-                        log.warning("the Docker events stream ended; reopening it")
-                except (*ENGINE_ERRORS, RedisError, DatabaseError) as error:
+                        log.warning("the containers' events stream ended; reopening it")
+                except (LogSourceError, RedisError, DatabaseError) as error:
                     if should_stop.is_set():
                         break
-                    log.warning("cannot follow the Docker engine (will retry in %gs): %s", backoff, error)
+                    log.warning("cannot follow the containers' engine (will retry in %gs): %s", backoff, error)
                 except Exception:  # a dead thread here would silently stop shipping new containers
-                    log.exception("the Docker events follower failed (will retry in %gs)", backoff)
+                    log.exception("the containers' events follower failed (will retry in %gs)", backoff)
                 self._close_events()
                 should_stop.wait(backoff)
                 backoff = min(backoff * 2, 30.0)
@@ -178,94 +171,86 @@ class Shipper:
 
     def _catch_up(self, *, prune: bool) -> None:
         """Follow every container of the instance (each from its cursor)."""
-        containers = self._client.api.containers(all=True, filters={"label": f"{LABEL}.instance={self.instance}"})
+        containers = self._source.containers()
         for container in containers:
-            self._ensure(container["Id"], container.get("Labels") or {})
+            self._ensure(container)
         if prune:
             # Cursors of containers removed while no shipper ran would stay forever.
-            existing = {container_field(container["Id"]) for container in containers}
+            existing = {container_field(container.id) for container in containers}
             redis = redis_client()
             for raw in redis.hkeys(logstream.cursors_key()):
                 name = raw.decode()
                 if name.startswith(container_field("")) and name not in existing:
                     logstream.forget_cursor(name, redis=redis)
 
-    def _on_event(self, event: dict) -> None:
-        action = event.get("Action") or event.get("status")
-        actor = event.get("Actor") or {}
-        container_id = actor.get("ID") or event.get("id")
-        if event.get("Type", "container") != "container" or not container_id:
-            return
-        if action == "start":
-            self._ensure(container_id, actor.get("Attributes") or {})
-        elif action == "kill":
-            self._killed[container_id] = time.monotonic()
-        elif action == "oom":
-            self._out_of_memory[container_id] = time.monotonic()
-        elif action == "die":
-            attributes = actor.get("Attributes") or {}
-            self._report_crash(container_id, attributes)
-            self._wake_reconciler(attributes)
-        elif action == "destroy":
+    def _on_event(self, event: ContainerEvent) -> None:
+        container = event.container
+        if event.action == "start":
+            self._ensure(container)
+        elif event.action == "kill":
+            self._killed[container.id] = time.monotonic()
+        elif event.action == "oom":
+            self._out_of_memory[container.id] = time.monotonic()
+        elif event.action == "die":
+            self._report_crash(event)
+            self._wake_reconciler(container)
+        elif event.action == "destroy":
             with self._lock:
-                follower = self._followers.get(container_id)
+                follower = self._followers.get(container.id)
             if follower is not None:
                 follower.wake()  # it finds the container gone, forgets its cursor after its last write
             else:
-                self.batcher.forget(container_field(container_id))
+                self.batcher.forget(container_field(container.id))
 
-    def _wake_reconciler(self, attributes: dict[str, str]) -> None:
+    def _wake_reconciler(self, container: Container) -> None:
         """A process died, however it died (a `docker kill` included, which the engine's restart
         policy leaves dead): the reconciler replaces it now rather than at its next pass. If the
         platform stopped it on purpose, the reconciler finds nothing to do."""
-        app_name = attributes.get(f"{LABEL}.app")
-        if app_name and attributes.get(f"{LABEL}.process") not in (None, RELEASE_PHASE):
+        if container.app and container.process not in (None, RELEASE_PHASE):
             try:
-                deploys.wake_reconciler(app_name)
+                deploys.wake_reconciler(container.app)
             except RedisError:
-                log.warning("could not wake the reconciler for %s: Redis is unreachable", app_name)
+                log.warning("could not wake the reconciler for %s: Redis is unreachable", container.app)
 
-    def _report_crash(self, container_id: str, attributes: dict[str, str]) -> None:
+    def _report_crash(self, event: ContainerEvent) -> None:
         """A platform line when a process dies on its own (Heroku's "State changed from up to
-        crashed"); Docker's restart policy then starts it again."""
+        crashed"); the engine's restart policy then starts it again."""
         now = time.monotonic()
         for seen in (self._killed, self._out_of_memory):
             for old in [cid for cid, at in seen.items() if now - at > EVENT_MEMORY]:
                 del seen[old]
-        killed = self._killed.pop(container_id, None) is not None
-        out_of_memory = self._out_of_memory.pop(container_id, None) is not None
-        process = attributes.get(f"{LABEL}.process")
-        if killed or process is None or process == RELEASE_PHASE:  # the rollout reports its release phase
+        container = event.container
+        killed = self._killed.pop(container.id, None) is not None
+        out_of_memory = self._out_of_memory.pop(container.id, None) is not None
+        if killed or container.process in (None, RELEASE_PHASE):  # the rollout reports its release phase
             return
-        app_id = self.app_ids(attributes.get(f"{LABEL}.app", ""))
+        app_id = self.app_ids(container.app or "")
         if app_id is None:
             return
-        label = f"{process}.{attributes.get(f'{LABEL}.index', '1')}"
-        why = "ran out of memory" if out_of_memory else f"exited with status {attributes.get('exitCode', '?')}"
+        label = f"{container.process}.{container.index or 1}"
+        why = "ran out of memory" if out_of_memory else f"exited with status {event.exit_code or '?'}"
         logstream.say(app_id, "platform", f"{label} crashed ({why}); restarting it")
 
-    def _ensure(self, container_id: str, labels: dict[str, str]) -> None:
+    def _ensure(self, container: Container) -> None:
         """Start a follower for the container, or wake the one it has (the container restarted)."""
         with self._lock:
-            follower = self._followers.get(container_id)
+            follower = self._followers.get(container.id)
         if follower is not None:
             follower.wake()
             return
-        try:
-            name, process, index = labels[f"{LABEL}.app"], labels[f"{LABEL}.process"], labels[f"{LABEL}.index"]
-        except KeyError:
+        if container.app is None or container.process is None or container.index is None:
             return  # not one of our app containers
         # Only this thread starts followers, so the lookup may happen outside the lock.
-        app_id = self.app_ids(name, force=True)
+        app_id = self.app_ids(container.app, force=True)
         if app_id is None:
-            log.info("not shipping logs of container %s: no app named %s", container_id[:12], name)
+            log.info("not shipping logs of container %s: no app named %s", container.id[:12], container.app)
             return
-        follower = ContainerFollower(self._client.api, container_id, app_id, f"{process}.{index}", self.batcher,
-                                     on_exit=self._exited)
+        follower = ContainerFollower(self._source, container.id, app_id, f"{container.process}.{container.index}",
+                                     self.batcher, on_exit=self._exited)
         with self._lock:
             if self._stopping:
                 return
-            self._followers[container_id] = follower
+            self._followers[container.id] = follower
         follower.start()
 
     def _exited(self, follower: ContainerFollower) -> None:

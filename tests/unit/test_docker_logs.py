@@ -5,7 +5,7 @@ import struct
 
 import pytest
 
-from runtime.docker_logs import _dechunked, _entries
+from runtime.docker.logs import _dechunked, _entries
 
 
 class Pieces:
