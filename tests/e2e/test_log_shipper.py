@@ -1,6 +1,8 @@
 """The log shipper against the real engine and Redis: every line of a container and of the router's
 access log reaches its app's stream exactly once, across restarts of the shipper and of containers."""
+import http.client
 import os
+import subprocess
 import threading
 import time
 
@@ -13,6 +15,9 @@ from paas import logstream
 from observability.access_log import parse, render
 from observability.log_cursor import ROUTER_FIELD, container_field
 from paas.redis_client import redis_client
+from router import nginx
+from router.nginx_config import main_conf, router_dir
+from tests.support import free_port, nginx_available, require
 from runtime.processes import ProcessSpec
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -252,3 +257,26 @@ def test_a_chunk_cut_short_between_two_apps_is_finished_for_the_second_app_only(
 
     assert _routed(_settle(other.id, 1)) == ["/o1"]
     assert _routed(_settle(app.id, 2)) == ["/1", "/2"]
+
+
+def test_the_router_logs_a_request_by_any_host_name_of_an_app_with_the_apps_id(settings, tmp_path):
+    require("nginx", nginx_available(), "apt-get install nginx-light")
+    settings.PAAS_ROUTER_DIR, settings.PAAS_LOG_DIR = tmp_path / "router", tmp_path / "log"
+    settings.PAAS_RUN_DIR, settings.PAAS_ROUTER_PORT = tmp_path / "run", free_port()
+    nginx.write_main_config()
+    nginx.route_app(7, ["shop.localhost", "www.example.com"], ("127.0.0.1", free_port()))  # nothing listens: 502
+    router = subprocess.Popen([settings.PAAS_NGINX_BINARY, "-p", str(router_dir()), "-c", str(main_conf())])
+    try:
+        nginx.wait_serving(10)
+        for host in ("shop.localhost", "www.example.com", "other.localhost"):
+            connection = http.client.HTTPConnection("127.0.0.1", settings.PAAS_ROUTER_PORT, timeout=10)
+            connection.request("GET", "/by-host", headers={"Host": host})
+            connection.getresponse().read()
+            connection.close()
+    finally:
+        router.terminate()
+        router.wait(10)
+    records = [parse(line) for line in (tmp_path / "log" / "router-access.log").read_text().splitlines()]
+    assert [(r.host, r.status, r.app_id) for r in records if r.path == "/by-host"] == [
+        ("shop.localhost", 502, 7), ("www.example.com", 502, 7), ("other.localhost", 404, None),
+    ]
