@@ -104,15 +104,14 @@ def _dechunked(stream) -> Iterator[bytes]:
 def _engine_errors(container_id: str = ""):
     try:
         yield
-    except docker.errors.NotFound:
-        if container_id:
-            raise ContainerGone(f"container {container_id[:12]} is gone") from None
-        raise LogSourceError("the Docker engine answered 404") from None
+    except docker.errors.NotFound as error:
+        raise (ContainerGone if container_id else LogSourceError)(str(error)) from None
     except ENGINE_ERRORS as error:
         raise LogSourceError(str(error)) from None
 
 
 def _instance() -> str:
+    # Read at each call, not kept: the source lives as long as its process, the setting may not (tests).
     return f"{LABEL}.instance={settings.PAAS_INSTANCE}"
 
 
