@@ -8,7 +8,7 @@ from django.db.models import OuterRef, Subquery
 
 from accounts.models import Membership, Role
 from applications.models import App, Release, ReleaseStatus
-from applications.selectors import apps_visible_to
+from applications.selectors import app_url, apps_visible_to
 
 RELEASES_SHOWN = 100
 
@@ -19,6 +19,7 @@ class AppRow:
     live_version: int | None
     live_since: datetime | None
     last_status: str | None  # of the newest release: a failed deploy shows even while an older one serves
+    url: str
 
 
 def app_rows(user: AbstractBaseUser) -> list[AppRow]:
@@ -29,7 +30,7 @@ def app_rows(user: AbstractBaseUser) -> list[AppRow]:
         live_since=Subquery(live.values("created_at")[:1]),
         last_status=Subquery(newest.values("status")[:1]),
     )
-    return [AppRow(app, app.live_version, app.live_since, app.last_status) for app in apps]
+    return [AppRow(app, app.live_version, app.live_since, app.last_status, app_url(app)) for app in apps]
 
 
 def teams_where_admin(user: AbstractBaseUser) -> list[str]:

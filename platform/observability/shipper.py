@@ -29,7 +29,8 @@ from observability.log_batcher import Batcher
 from observability.log_cursor import container_field
 from observability.router_log import RouterLogFollower
 from paas.redis_client import redis_client
-from runtime.log_source import Container, ContainerEvent, LogSourceError, get_log_source
+from runtime.log_source import Container, ContainerEvent, LogSourceError
+from runtime.scheduler import get_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ class Shipper:
         self.app_ids = AppIds()
         self.batcher = Batcher()
         self.router = RouterLogFollower(Path(settings.PAAS_LOG_DIR) / "router-access.log", self.app_ids.exists)
-        self._source = get_log_source()
+        self._source = get_scheduler().log_source()
         self._events = None
         self._followers: dict[str, ContainerFollower] = {}
         self._lock = threading.Lock()

@@ -2,19 +2,13 @@
 
 The shipper (observability/shipper.py) lists the platform instance's containers, follows each
 one's output from its cursor, and watches their starts and deaths; which engine answers is
-this module's business. Docker's is runtime/docker/logs.py; another scheduler brings its own.
+this module's business. Each scheduler brings its own (Scheduler.log_source); Docker's is
+runtime/docker/logs.py.
 """
-import os
-import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
-
-from django.utils.module_loading import import_string
-
-# Made once per process by get_log_source. Docker's for now: the scheduler will name its own.
-LOG_SOURCE = "runtime.docker.logs.DockerLogSource"
 
 
 class LogSourceError(Exception):
@@ -71,17 +65,3 @@ class LogSource(ABC):
     @abstractmethod
     def running(self, container_id: str) -> bool:
         """Whether the container runs now (a restarting one does not); ContainerGone if removed."""
-
-
-_made: tuple[int, LogSource] | None = None
-_making = threading.Lock()
-
-
-def get_log_source() -> LogSource:
-    """This process's log source (per process id, as the scheduler: a child must not share its
-    parent's connections to the engine)."""
-    global _made
-    with _making:
-        if _made is None or _made[0] != os.getpid():
-            _made = (os.getpid(), import_string(LOG_SOURCE)())
-        return _made[1]

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from runtime.log_source import LogSource
 from runtime.plan import ReleasePlan, Slot
 from runtime.processes import Process, ProcessState, ProcessStats
 
@@ -67,6 +68,10 @@ class Scheduler(ABC):
     def stats(self, process: Process) -> ProcessStats | None:
         """A reading of the process's CPU and memory counters; None if it is gone or not running.
         Cheap enough to call for every process every few seconds."""
+
+    @abstractmethod
+    def log_source(self) -> LogSource:
+        """Where the log shipper reads the processes' output and their starts and deaths."""
 
     @abstractmethod
     def app_network(self, app_id: int) -> str:

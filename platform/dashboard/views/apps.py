@@ -1,5 +1,4 @@
 """The apps list, creating an app, an app's overview and deleting it."""
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -32,7 +31,6 @@ def app_list(request: HttpRequest) -> HttpResponse:
     context = {
         "rows": app_rows(request.user),
         "teams": teams_where_admin(request.user),
-        "apps_host": f"{settings.PAAS_APPS_DOMAIN}:{settings.PAAS_ROUTER_PORT}",
     }
     return render(request, "dashboard/app_list.html", context)
 

@@ -9,7 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 from django.conf import settings
 
 from runtime.docker.containers import DockerContainers
+from runtime.docker.logs import DockerLogSource
 from runtime.healthcheck import NotReady, wait_until_ready
+from runtime.log_source import LogSource
 from runtime.plan import ReleasePlan, Slot
 from runtime.processes import BackendError, Process, ProcessState, ProcessStats, StartFailed
 from runtime.scheduler import Address, Say, Scheduler
@@ -22,11 +24,26 @@ NETWORK_RELEASE_SECONDS = 15.0
 
 class DockerScheduler(Scheduler):
     def __init__(self) -> None:
-        self.containers = DockerContainers()
+        self._containers: DockerContainers | None = None
+        self._connecting = threading.Lock()
+        self._log_source = DockerLogSource()
         self._retiring: set[str] = set()
         self._retiring_lock = threading.Lock()
         # Stops wait up to PAAS_STOP_TIMEOUT for apps that ignore SIGTERM: never on a caller's thread.
         self._stopper = ThreadPoolExecutor(max_workers=4, thread_name_prefix="stop")
+
+    @property
+    def containers(self) -> DockerContainers:
+        # Connected on first use: a process started while the engine is down (the log shipper,
+        # the metrics sampler) comes up, and its first engine call says what is wrong.
+        if self._containers is None:
+            with self._connecting:
+                if self._containers is None:
+                    self._containers = DockerContainers()
+        return self._containers
+
+    def log_source(self) -> LogSource:
+        return self._log_source
 
     # --- a release's processes ------------------------------------------------------------
     def release_phase(self, plan: ReleasePlan, say: Say) -> None:
