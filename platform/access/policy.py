@@ -1,14 +1,15 @@
 """The one permission policy: may this user do this to this app?
 
 Every entry point (dashboard, REST API, git, websockets, webhooks) asks here. A user outside an
-app's team must not learn that the app exists (NotFound); a member without the permission is
-Forbidden.
+app's team must not learn that the app exists (NotFound, 404); a member without the permission is
+Forbidden (403). Both are user errors (paas.errors), answered like any other.
 """
 import enum
 
 from django.contrib.auth.models import AbstractBaseUser
 
 from accounts.models import Membership, Role
+from paas.errors import Forbidden, NotFound
 
 
 class Action(enum.IntEnum):
@@ -26,18 +27,6 @@ ROLE_GRANTS = {
     Role.OPERATOR: Action.OPERATE,
     Role.ADMIN: Action.MANAGE,
 }
-
-
-class Denied(Exception):
-    status = 403
-
-
-class NotFound(Denied):
-    status = 404
-
-
-class Forbidden(Denied):
-    status = 403
 
 
 def role_in_team(user: AbstractBaseUser, team_id: int) -> Role | None:

@@ -2,7 +2,8 @@
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
-from access.policy import Action, NotFound, check
+from access.policy import Action, check
+from paas.errors import NotFound
 from accounts.models import ApiToken, Membership, Team
 
 

@@ -8,22 +8,13 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from access.policy import Denied
 from accounts.authentication import unauthenticated_reason, user_from_token_header
 from applications.config_crypto import ConfigKeyError
-from paas.errors import UserError
+from paas.errors import TooLarge, UserError, error, error_answer
 from paas.failures import REDIS_DOWN, redis_lost
 from runtime.processes import BackendError
 
 log = logging.getLogger(__name__)
-
-
-def error(status: int, message: str, **extra) -> JsonResponse:
-    return JsonResponse({"error": message, **extra}, status=status)
-
-
-class TooLarge(UserError):
-    status = 413
 
 
 # No body of this API nests more than three levels; the cap keeps a hostile one from costing
@@ -108,10 +99,8 @@ def endpoint(*methods: str):
                 return response
             try:
                 return view(request, *args, **kwargs)
-            except Denied as denied:
-                return error(denied.status, str(denied))
             except UserError as user_error:
-                return error(user_error.status, str(user_error))
+                return error_answer(user_error)
             except ConfigKeyError as key_error:  # the install's fault, not the request's: no 500 page
                 log.error("%s %s: %s", request.method, request.path, key_error)
                 return error(503, f"the platform cannot decrypt what this needs: {key_error}")

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from access.policy import Action, NotFound, check
+from access.policy import Action, check
 from accounts.models import Team
 from activity.services import activity_record
 from applications import deploys
@@ -16,7 +16,7 @@ from applications.names import name_reserved
 from builds.repositories import repository_discard
 from paas import logstream
 from paas.logstream import platform_event
-from paas.errors import Conflict, UserError
+from paas.errors import Conflict, NotFound, UserError
 from runtime.scheduler import get_scheduler
 
 

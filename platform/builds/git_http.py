@@ -14,12 +14,13 @@ from collections.abc import AsyncIterator
 from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
-from access.policy import Action, Denied
+from access.policy import Action
 from accounts.authentication import token_refused, user_from_token_header
 from applications.selectors import app_for
 from builds.hook_socket import PushHookSocket
 from builds.pre_receive import SOCKET_VAR
 from builds.repositories import hooks_dir, repository_ensure
+from paas.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +56,8 @@ def _authorize(request: HttpRequest, app_name: str, service: str):
         return _unauthorized(request)
     try:
         app = app_for(user, app_name, SERVICES[service])
-    except Denied as denied:
-        return _text(denied.status, f"{denied}.")
+    except UserError as refused:
+        return _text(refused.status, f"{refused}.")
     return app.name, user, repository_ensure(app.pk)
 
 

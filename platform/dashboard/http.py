@@ -16,10 +16,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
-from access.policy import Action, Denied, NotFound, grants
+from access.policy import Action, grants
 from accounts.selectors import team_for
 from applications.selectors import app_for
-from paas.errors import UserError
+from paas.errors import NotFound, UserError
 from paas.failures import REDIS_DOWN, redis_lost
 
 log = logging.getLogger(__name__)
@@ -83,8 +83,6 @@ def _guarded(view: Callable, methods: tuple[str, ...], action: Action | None, re
             return view(request, *resolved)
         except NotFound:
             raise Http404("No such page") from None
-        except Denied as denied:
-            return problem(request, denied.status, str(denied))
         except UserError as error:
             return problem(request, error.status, str(error))
         except REDIS_DOWN:

@@ -14,10 +14,11 @@ from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils.crypto import constant_time_compare
 
-from access.policy import Action, Denied, check_app
+from access.policy import Action, check_app
 from accounts.models import ApiToken
 from applications.models import App
 from applications.selectors import app_for
+from paas.errors import UserError
 
 RECHECK_SECONDS = 2.0
 
@@ -30,8 +31,8 @@ def viewable_app(user, app_name: str) -> App | int:
         return 4401
     try:
         return app_for(user, app_name, Action.VIEW)
-    except Denied as denied:
-        return 4000 + denied.status
+    except UserError as refused:
+        return 4000 + refused.status
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,8 @@ def access_revoked(grant: StreamGrant) -> int | None:
         return 4404
     try:
         check_app(user, Action.VIEW, app)
-    except Denied as denied:
-        return 4000 + denied.status
+    except UserError as refused:
+        return 4000 + refused.status
     return None
 
 

@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from accounts.authentication import token_from_header, unauthenticated_reason, user_from_token_header
 from accounts.services import token_digest
-from api.http import error
+from paas.errors import error
 from observability import access, publisher
 from paas import logstream
 from observability.consumers import DEFAULT_HISTORY

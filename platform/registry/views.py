@@ -11,7 +11,7 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from api.http import error
+from paas.errors import error
 from applications.config_crypto import ConfigKeyError
 from paas.errors import UserError
 from registry.notifications import ENVELOPE_MEDIA_TYPE, events_from

@@ -1,6 +1,7 @@
 import pytest
 
-from access.policy import Action, Forbidden, NotFound, check_app
+from access.policy import Action, check_app
+from paas.errors import Forbidden, NotFound
 from accounts.models import Role, Team
 from applications.models import App
 
