@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from django.conf import settings
+from django.db import transaction
 from redis.exceptions import RedisError
 
 from paas.redis_client import redis_client
@@ -121,6 +122,14 @@ def say(app_id: int, source: str, text: str, *, process: str = "") -> None:
         append(app_id, lines)
     except RedisError:
         pass
+
+
+def platform_event(app_id: int, text: str) -> None:
+    """A platform event ("Release v5 created by alice", "web.2 crashed"), logged once the
+    surrounding transaction commits (at once outside one), so an event never describes a change
+    that was rolled back. Robust: Redis being away costs the line, never the callbacks after it
+    (the rollout's queueing) nor the answer to a change that is saved."""
+    transaction.on_commit(lambda: say(app_id, "platform", text), robust=True)
 
 
 def cursor(field: str, *, redis=None) -> str | None:
