@@ -2,11 +2,16 @@
 
 MultiFernet encrypts with the first key and decrypts with any, so a new key can be put in
 front of the old ones and `manage.py rotate_config_keys` re-encrypts everything with it.
+A model declares a column encrypted here by its name: it ends in `_ciphertext`.
 """
 import json
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.apps import apps
 from django.conf import settings
+from django.db.models import Model
+
+COLUMN_SUFFIX = "_ciphertext"
 
 
 class ConfigKeyError(Exception):
@@ -48,3 +53,10 @@ def decrypt_secret(ciphertext: str) -> str:
 def rotate(ciphertext: str) -> str:
     """The same config vars, encrypted with the newest key."""
     return _box().rotate(ciphertext.encode()).decode() if ciphertext else ""
+
+
+def encrypted_columns() -> list[tuple[type[Model], str]]:
+    """(model, field name) of every column encrypted with these keys, in every installed app:
+    a new one is rotated with the others without a change to the command."""
+    return [(model, field.name) for model in apps.get_models()
+            for field in model._meta.concrete_fields if field.name.endswith(COLUMN_SUFFIX)]
