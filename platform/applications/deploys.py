@@ -7,15 +7,14 @@ would wait for good: each reconciler pass queues the rollout of any such release
 import logging
 from datetime import timedelta
 
-import django_rq
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
 from applications.models import Release, ReleaseStatus
+from paas import queueing
 from paas.redis_client import redis_client
 from runtime.scheduler import get_scheduler
 
@@ -31,21 +30,15 @@ def _release_job_id(release_id: int) -> str:
 
 
 def _enqueue_release(release_id: int) -> None:
-    django_rq.get_queue(settings.PAAS_DEPLOY_QUEUE).enqueue(
-        "applications.jobs.deploy_release", release_id, job_id=_release_job_id(release_id), job_timeout=3600
-    )
-
-
-def _enqueue_or_leave(release_id: int) -> None:
-    try:
-        _enqueue_release(release_id)
-    except RedisError as error:  # the change is saved: the reconciler queues it once Redis answers
-        log.warning("could not queue the rollout of release %s (%s); the reconciler will", release_id, error)
+    queueing.enqueue(settings.PAAS_DEPLOY_QUEUE, "applications.jobs.deploy_release", release_id,
+                     job_id=_release_job_id(release_id), job_timeout=3600)
 
 
 def enqueue_on_commit(release) -> None:
-    release_id = release.pk
-    transaction.on_commit(lambda: _enqueue_or_leave(release_id))
+    # The change is saved: if Redis refuses the job, the reconciler queues it once Redis answers.
+    queueing.enqueue_on_commit(settings.PAAS_DEPLOY_QUEUE, "applications.jobs.deploy_release", release.pk,
+                               job_id=_release_job_id(release.pk), job_timeout=3600,
+                               redis_error_left_to="the reconciler's sweep of stranded releases")
 
 
 def _job_alive(job_id: str) -> bool:
@@ -79,9 +72,7 @@ def enqueue_app_job_on_commit(job: str, *args) -> None:
     """Queue `applications.jobs.<job>(*args)` on the deploys queue once the change that asks for
     it is committed: the engine work of a restart, rename, deletion or maintenance switch,
     which waits for the app's rollout lock on a worker, never in a request."""
-    transaction.on_commit(
-        lambda: django_rq.get_queue(settings.PAAS_DEPLOY_QUEUE).enqueue(f"applications.jobs.{job}", *args, job_timeout=3600)
-    )
+    queueing.enqueue_on_commit(settings.PAAS_DEPLOY_QUEUE, f"applications.jobs.{job}", *args, job_timeout=3600)
 
 
 def image_available(image: str) -> bool:

@@ -4,13 +4,13 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-import django_rq
 from django.conf import settings
 from django.db import transaction
 
 from applications.models import App
 from builds import output
 from builds.models import Build
+from paas.queueing import enqueue_on_commit
 
 
 def source_path(build_id: int) -> Path:
@@ -27,13 +27,6 @@ def build_job_id(build_id: int) -> str:
     return f"paas-{settings.PAAS_INSTANCE}-build-{build_id}"
 
 
-def _enqueue(build_id: int, push_id: str) -> None:
-    output.discard(build_id)
-    django_rq.get_queue(settings.PAAS_BUILD_QUEUE).enqueue(
-        "builds.jobs.run_build", build_id, push_id, job_id=build_job_id(build_id), job_timeout=settings.PAAS_BUILD_TIMEOUT
-    )
-
-
 def build_create(
     *, app: App, user, commit: str, ref: str, push_id: str, write_source: Callable[[Path], None]
 ) -> Build:
@@ -48,7 +41,10 @@ def build_create(
         with transaction.atomic():
             build = Build.objects.create(app=app, created_by=user, commit=commit, ref=ref)
             os.replace(staged_path, source_path(build.pk))
-            transaction.on_commit(lambda: _enqueue(build.pk, push_id))
+            # What an earlier install left under this build id must go before the build writes any.
+            transaction.on_commit(lambda: output.discard(build.pk))
+            enqueue_on_commit(settings.PAAS_BUILD_QUEUE, "builds.jobs.run_build", build.pk, push_id,
+                              job_id=build_job_id(build.pk), job_timeout=settings.PAAS_BUILD_TIMEOUT)
     finally:
         staged_path.unlink(missing_ok=True)
     return build

@@ -5,7 +5,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-import django_rq
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -14,6 +13,7 @@ from activity.services import activity_record
 from applications.config_crypto import decrypt_secret, encrypt_secret
 from paas.logstream import platform_event
 from paas.errors import UserError
+from paas.queueing import enqueue_on_commit
 from registry.models import DEFAULT_TAG, ImageNotification, NotificationStatus, TrackedImage
 from registry.notifications import RegistryEvent, ignored_because
 from registry.references import is_tag, repository_path, repository_problem
@@ -126,12 +126,8 @@ class Receipt:
 
 
 def _enqueue_on_commit(notification: ImageNotification) -> None:
-    notification_id = notification.pk
-    transaction.on_commit(
-        lambda: django_rq.get_queue(settings.PAAS_DEPLOY_QUEUE).enqueue(
-            "registry.jobs.deploy_pushed_image", notification_id, job_timeout=int(JOB_TIMEOUT.total_seconds())
-        )
-    )
+    enqueue_on_commit(settings.PAAS_DEPLOY_QUEUE, "registry.jobs.deploy_pushed_image", notification.pk,
+                      job_timeout=int(JOB_TIMEOUT.total_seconds()))
 
 
 def _accept(notification: ImageNotification) -> None:
