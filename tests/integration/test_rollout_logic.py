@@ -30,7 +30,8 @@ def routes(monkeypatch) -> list[tuple]:
 
 
 @pytest.fixture
-def shop(db, isolated, settings) -> App:
+def shop(db, isolated, settings, routes) -> App:
+    """The app (no test reaches the real router)."""
     settings.PAAS_APPS_DOMAIN = "apps.test"
     app = App.objects.create(name="shop", team=Team.objects.create(name="acme"))
     logstream.discard(app.pk)
