@@ -23,6 +23,7 @@ from applications.models import App, Release, ReleaseStatus
 from applications.locks import app_rollout_lock, name_rollout_lock
 from applications.release_plan import release_plan
 from applications.selectors import live_release
+from applications.slots import slot_holders
 from applications.traffic import traffic_point
 from builds.liveness import builds_sweep
 from paas import heartbeat
@@ -159,15 +160,9 @@ class Reconciler:
     def _converge(self, app: App, live: Release, current: list[Process]) -> None:
         rows = formation_ensure(app, live)
         wanted = {(t, i) for t, row in rows.items() for i in range(1, row.quantity + 1)}
-        slots: dict[tuple[str, int], Process] = {}
-        surplus: list[Process] = []
-        # Newest first: a restart starts a slot's replacement beside it, and the older one goes.
-        for process in sorted(current, key=lambda p: (-p.created, p.id)):
-            key = (process.process_type, process.index)
-            if key not in wanted or key in slots:
-                surplus.append(process)
-            else:
-                slots[key] = process
+        slots, surplus = slot_holders(current)
+        for slot in [slot for slot in slots if slot not in wanted]:
+            surplus.append(slots.pop(slot))
 
         missing = []
         for process_type, index in sorted(wanted):

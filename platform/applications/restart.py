@@ -17,6 +17,7 @@ from applications.models import App
 from applications.locks import app_rollout_lock
 from applications.release_plan import release_plan
 from applications.selectors import live_release
+from applications.slots import slot_holders
 from applications.traffic import traffic_point
 from paas import logstream
 from paas.logstream import platform_event
@@ -63,7 +64,9 @@ def restart(app: App, which: str | None) -> None:
         live = live_release(app)
         if live is None:
             return
-        current = [p for p in scheduler.processes(app.name) if p.release == live.version]
+        # The slots' holders only, in slot order: a process an earlier restart superseded drains and goes.
+        holders, _ = slot_holders(p for p in scheduler.processes(app.name) if p.release == live.version)
+        current = [holders[slot] for slot in sorted(holders)]
         chosen = [p for p in current if _chosen(p, which)]
         started: list[Process] = []
         try:

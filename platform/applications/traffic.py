@@ -5,6 +5,7 @@ A sleeping app's activator will be one more target here."""
 from applications.hostnames import app_host_names
 from applications.models import App
 from applications.selectors import live_release
+from applications.slots import slot_holders
 from router import routing
 from router.target import Address, Target
 from runtime.scheduler import Scheduler
@@ -25,14 +26,13 @@ def traffic_point(app: App, web: list[Address]) -> None:
 
 
 def live_web_addresses(scheduler: Scheduler, app: App) -> list[Address]:
-    """The addresses of the live release's running web processes, as the engine has them."""
+    """The addresses of the live release's running web processes, as the engine has them (the
+    slots' holders: not a process a restart superseded, which drains)."""
     release = live_release(app)
     if release is None:
         return []
-    running = [
-        p for p in scheduler.processes(app.name) if p.release == release.version and scheduler.state(p).running
-    ]
-    return scheduler.web_addresses(running)
+    holders, _ = slot_holders(p for p in scheduler.processes(app.name) if p.release == release.version)
+    return scheduler.web_addresses(p for p in holders.values() if scheduler.state(p).running)
 
 
 def traffic_restore(scheduler: Scheduler) -> None:
