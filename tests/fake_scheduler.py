@@ -1,10 +1,13 @@
 """An in-memory scheduler, for tests of what applications/ decides (release order, superseded
 releases, back-off, drain, orphans) without an engine. It runs nothing: a process is a record
 with a state, and every verb that changes something is logged in `calls`, in order. Retiring
-only records the drain asked for; the test says when it is over (`finish_retiring`)."""
+only records the drain asked for; the test says when it is over (`finish_retiring`). The
+router beside it is a record too (`routes_recorded`)."""
 import itertools
+import os
 from collections.abc import Iterable
 
+from router.target import Target
 from runtime.log_source import LogSource
 from runtime.plan import ReleasePlan, Slot
 from runtime.processes import Process, ProcessState, ProcessStats, StartFailed
@@ -65,9 +68,6 @@ class FakeScheduler(Scheduler):
     def retired(self) -> list[tuple[str, float]]:
         """(id, drain) of each retire that took effect."""
         return self.of("retire")
-
-    def running(self, app: str) -> list[Process]:
-        return [p for p in self.processes(app) if self.states[p.id].running]
 
     # --- the interface --------------------------------------------------------------------
     def release_phase(self, plan: ReleasePlan, say: Say) -> None:
@@ -152,10 +152,26 @@ class FakeScheduler(Scheduler):
 
 def fake_scheduler_installed(monkeypatch) -> FakeScheduler:
     """A fake as this process's scheduler (get_scheduler), for the test's duration."""
-    import os
-
     from runtime import scheduler
 
     fake = FakeScheduler()
     monkeypatch.setattr(scheduler, "_made", (os.getpid(), fake))
     return fake
+
+
+class Routes(list):
+    """The routes the router was given, as (app id, host names, target)."""
+
+    @property
+    def targets(self) -> list[Target]:
+        return [target for _, _, target in self]
+
+
+def routes_recorded(monkeypatch) -> Routes:
+    """Routes go to a record, for the test's duration: the real router (nginx, the kernel's
+    rules) is never reached."""
+    from applications import traffic
+
+    routes = Routes()
+    monkeypatch.setattr(traffic.routing, "route_app", lambda app_id, name, hosts, target: routes.append((app_id, hosts, target)))
+    return routes

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Team
-from applications import reconciler, traffic
+from applications import reconciler
 from applications.locks import app_rollout_lock, name_rollout_lock
 from applications.models import App, Formation, Release, ReleaseStatus
 from applications.reconciler import MAX_BACKOFF, Reconciler
@@ -16,7 +16,7 @@ from applications.services import release_create, release_go_live, release_mark
 from paas import logstream
 from router.target import Target
 from runtime.processes import ProcessState
-from tests.fake_scheduler import fake_scheduler_installed
+from tests.fake_scheduler import Routes, fake_scheduler_installed, routes_recorded
 
 DRAIN = 10.0
 
@@ -42,11 +42,8 @@ def fake(monkeypatch):
 
 
 @pytest.fixture
-def routes(monkeypatch) -> list[Target]:
-    """The target of each route the router was given."""
-    routed = []
-    monkeypatch.setattr(traffic.routing, "route_app", lambda app_id, name, hosts, target: routed.append(target))
-    return routed
+def routes(monkeypatch) -> Routes:
+    return routes_recorded(monkeypatch)
 
 
 @pytest.fixture
@@ -84,7 +81,7 @@ def test_a_missing_process_of_the_live_formation_is_started_and_routed(shop, fak
     Reconciler(fake).reconcile_app(shop)
 
     assert fake.started == [[("web", 2)]]
-    assert routes[-1] == web_target(fake) and len(routes[-1].addresses) == 2
+    assert routes.targets[-1] == web_target(fake) and len(routes.targets[-1].addresses) == 2
 
 
 def test_a_crashed_process_is_removed_and_replaced_while_the_live_ones_take_the_traffic(shop, fake, routes):
@@ -94,8 +91,8 @@ def test_a_crashed_process_is_removed_and_replaced_while_the_live_ones_take_the_
     Reconciler(fake).reconcile_app(shop)
 
     assert fake.removed == [crashed.id] and fake.started == [[("web", 1)]]
-    assert routes[0] == Target.web([web2.address])  # while the replacement starts
-    assert routes[-1] == web_target(fake) and crashed.address not in routes[-1].addresses
+    assert routes.targets[0] == Target.web([web2.address])  # while the replacement starts
+    assert routes.targets[-1] == web_target(fake) and crashed.address not in routes.targets[-1].addresses
 
 
 def test_a_process_the_engine_is_restarting_is_left_alone(shop, fake, routes):
@@ -158,11 +155,16 @@ def test_surplus_processes_keep_the_newest_of_a_slot_and_retire_the_others_web_a
     fake.add("shop", 1, ("worker", 1), memory_mb=128, cpus=1.0)
     web3 = fake.add("shop", 1, ("web", 3), memory_mb=256, cpus=0.5)  # scaled down from 3
 
-    Reconciler(fake).reconcile_app(shop)
+    passes = Reconciler(fake)
+    passes.reconcile_app(shop)
 
     assert sorted(fake.retired) == sorted([(old_web1.id, DRAIN), (old_worker.id, 0), (web3.id, DRAIN)])
     assert fake.started == [] and fake.removed == []
-    assert routes[-1] == Target.web([new_web1.address, process(fake, "web.2").address])
+    assert routes.targets[-1] == Target.web([new_web1.address, process(fake, "web.2").address])
+    calls = list(fake.calls)
+    fake.finish_retiring()
+    passes.reconcile_app(shop)  # once they are gone, the formation is whole: nothing to do
+    assert fake.calls == calls and routes.targets[-1] == routes.targets[-2]
 
 
 def test_processes_of_a_retired_release_are_retired_only_once_the_drain_since_its_retirement_passed(shop, fake):
@@ -203,7 +205,7 @@ def test_an_app_whose_rollout_lock_is_held_is_left_alone(shop, fake, routes):
     with app_rollout_lock(shop):
         Reconciler(fake).reconcile_app(shop)
 
-    assert fake.calls == [] and routes == []
+    assert fake.calls == [] and routes.targets == []
 
 
 def test_processes_of_an_unknown_app_name_are_retired_a_drain_window_after_they_were_first_seen(shop, fake, clock, routes):

@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from accounts.models import Team
-from applications import reconciler, traffic
+from applications import reconciler
 from applications.models import App, Formation
 from applications.reconciler import Reconciler
 from applications.rename import app_rename
@@ -13,7 +13,7 @@ from applications.services import release_create, release_go_live
 from paas import logstream
 from paas.errors import Conflict
 from router.target import Target
-from tests.fake_scheduler import fake_scheduler_installed
+from tests.fake_scheduler import Routes, fake_scheduler_installed, routes_recorded
 
 DRAIN = 10.0
 
@@ -31,11 +31,8 @@ def fake(monkeypatch):
 
 
 @pytest.fixture
-def routes(monkeypatch) -> list[tuple]:
-    """(host names, target) of each route the router was given."""
-    routed = []
-    monkeypatch.setattr(traffic.routing, "route_app", lambda app_id, name, hosts, target: routed.append((hosts, target)))
-    return routed
+def routes(monkeypatch) -> Routes:
+    return routes_recorded(monkeypatch)
 
 
 @pytest.fixture
@@ -64,7 +61,7 @@ def test_a_rename_starts_the_formation_under_the_new_name_and_routes_the_new_hos
 
     assert App.objects.get(pk=shop.pk).name == "store"
     assert [sorted(slots) for slots in fake.started] == [[("web", 1), ("worker", 1)]]
-    assert routes == [(["store.apps.test"], Target.web(fake.web_addresses(fake.processes("store"))))]
+    assert routes == [(shop.pk, ["store.apps.test"], Target.web(fake.web_addresses(fake.processes("store"))))]
     assert fake.processes("shop") == old and fake.removed == [] and fake.retired == []
 
 

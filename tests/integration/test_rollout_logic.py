@@ -4,14 +4,13 @@ and the rollout lock (Redis) are real; the router is a recorder."""
 import pytest
 
 from accounts.models import Team
-from applications import traffic
 from applications.locks import RolloutFailed
 from applications.models import App, Formation, Release, ReleaseStatus
 from applications.rollout import release_roll_out
 from applications.services import release_create, release_go_live
 from paas import logstream
 from router.target import Target
-from tests.fake_scheduler import fake_scheduler_installed
+from tests.fake_scheduler import Routes, fake_scheduler_installed, routes_recorded
 
 PROCESS_TYPES = {"web": "gunicorn shop", "worker": "celery -A shop worker"}
 
@@ -22,11 +21,8 @@ def fake(monkeypatch):
 
 
 @pytest.fixture
-def routes(monkeypatch) -> list[tuple]:
-    """(app id, host names, target) of each route the router was given."""
-    routed = []
-    monkeypatch.setattr(traffic.routing, "route_app", lambda app_id, name, hosts, target: routed.append((app_id, hosts, target)))
-    return routed
+def routes(monkeypatch) -> Routes:
+    return routes_recorded(monkeypatch)
 
 
 @pytest.fixture
