@@ -237,6 +237,26 @@ def test_processes_of_an_app_name_being_renamed_are_left_until_a_drain_after_the
     assert fake.retired == [(orphan.id, 0)]
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "reconciler.py:98-106 checks the name's lock only once the window since first seen is over: "
+    "processes first seen while their rename still ran get less than a drain window after it ended"
+))
+def test_processes_first_seen_while_their_rename_runs_get_a_whole_drain_window_after_it_ends(shop, fake, clock, routes):
+    orphan = fake.add("gone", 3, ("web", 1))  # the database has the new name; the new processes start
+    passes = Reconciler(fake)
+    with name_rollout_lock("gone"):
+        passes.reconcile_all()
+        clock.now += DRAIN / 2  # the new processes passed their checks: the router switches
+    passes.reconcile_all()  # the rename is over
+
+    clock.now += DRAIN / 2
+    passes.reconcile_all()
+    assert fake.retired == [], "retired half a drain window after the router let go of it"
+    clock.now += DRAIN / 2
+    passes.reconcile_all()
+    assert fake.retired == [(orphan.id, 0)]
+
+
 def test_limits_are_fitted_to_running_processes_when_the_formation_changes(shop, fake):
     Reconciler(fake).reconcile_app(shop)
     assert fake.of("fit_limits") == []
