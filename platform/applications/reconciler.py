@@ -23,7 +23,7 @@ from applications.models import App, Release, ReleaseStatus
 from applications.locks import app_rollout_lock, name_rollout_lock
 from applications.release_plan import release_plan
 from applications.selectors import live_release
-from applications.slots import slot_holders
+from applications.slots import slot_holders, wanted_slots
 from applications.traffic import traffic_point
 from builds.liveness import builds_sweep
 from paas import heartbeat
@@ -88,22 +88,21 @@ class Reconciler:
         """Retire processes of apps that no longer exist under that name, a drain window after
         they were first seen: a renamed app's old processes (requests may still be on them), or
         what a failed deletion left. An app name whose rollout lock is held is being renamed
-        right now: its processes are left alone until the rename is done."""
+        right now: its processes are left alone, and their drain window starts when the rename
+        is done (looked at on every pass, so a window never starts while it runs)."""
         now = time.monotonic()
         seen = set()
         for process in self.scheduler.processes(None):
             if process.app in names:
                 continue
             seen.add(process.id)
-            first = self.orphans.setdefault(process.id, now)
-            if now - first < settings.PAAS_DRAIN_SECONDS:
-                continue
             with name_rollout_lock(process.app, wait=False) as acquired:
-                if acquired:
+                if not acquired:
+                    self.orphans.pop(process.id, None)  # its window starts at the first pass after
+                    continue
+                if now - self.orphans.setdefault(process.id, now) >= settings.PAAS_DRAIN_SECONDS:
                     log.info("stopping %s of %s: no app has that name any more", process.label, process.app)
                     self.scheduler.retire([process])
-                else:
-                    self.orphans[process.id] = now  # the drain window starts when the rename ends
         self.orphans = {pid: at for pid, at in self.orphans.items() if pid in seen}
 
     def _reconcile_safely(self, app: App | None) -> None:
@@ -159,10 +158,8 @@ class Reconciler:
     # --- the live release ---------------------------------------------------------------------
     def _converge(self, app: App, live: Release, current: list[Process]) -> None:
         rows = formation_ensure(app, live)
-        wanted = {(t, i) for t, row in rows.items() for i in range(1, row.quantity + 1)}
-        slots, surplus = slot_holders(current)
-        for slot in [slot for slot in slots if slot not in wanted]:
-            surplus.append(slots.pop(slot))
+        wanted = wanted_slots(rows)
+        slots, surplus = slot_holders(current, wanted)
 
         missing = []
         for process_type, index in sorted(wanted):

@@ -64,16 +64,17 @@ def restart(app: App, which: str | None) -> None:
         live = live_release(app)
         if live is None:
             return
-        # The slots' holders only, in slot order: a process an earlier restart superseded drains and goes.
-        holders, _ = slot_holders(p for p in scheduler.processes(app.name) if p.release == live.version)
-        current = [holders[slot] for slot in sorted(holders)]
-        chosen = [p for p in current if _chosen(p, which)]
         started: list[Process] = []
         try:
             plan = release_plan(live, app)
-            # A type the formation dropped meanwhile is not restarted: the reconciler removes it.
-            slots = [(p.process_type, p.index) for p in chosen if plan.group(p.process_type) is not None]
-            started = scheduler.start(plan, tell, slots=slots)
+            # The slots' holders only, in slot order: a process an earlier restart superseded, or
+            # of a slot (or a type) the formation dropped, drains and goes.
+            holders, _ = slot_holders(
+                (p for p in scheduler.processes(app.name) if p.release == live.version), set(plan.slots())
+            )
+            current = [holders[slot] for slot in sorted(holders)]
+            chosen = [p for p in current if _chosen(p, which)]
+            started = scheduler.start(plan, tell, slots=[(p.process_type, p.index) for p in chosen])
             kept = [p for p in current if p.process_type == "web" and p not in chosen]
             traffic_point(app, scheduler.web_addresses([*kept, *started]))
         except (BackendError, routing.RouterError, config_crypto.ConfigKeyError) as error:

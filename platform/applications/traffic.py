@@ -2,10 +2,11 @@
 rename, reconciler, maintenance mode, the router's rebuild): from the database (the app's
 maintenance mode, its host names) and the web processes the caller started or found running.
 A sleeping app's activator will be one more target here."""
+from applications.formation import formation_ensure
 from applications.hostnames import app_host_names
 from applications.models import App
 from applications.selectors import live_release
-from applications.slots import slot_holders
+from applications.slots import slot_holders, wanted_slots
 from router import routing
 from router.target import Address, Target
 from runtime.scheduler import Scheduler
@@ -31,7 +32,8 @@ def live_web_addresses(scheduler: Scheduler, app: App) -> list[Address]:
     release = live_release(app)
     if release is None:
         return []
-    holders, _ = slot_holders(p for p in scheduler.processes(app.name) if p.release == release.version)
+    wanted = wanted_slots(formation_ensure(app, release))
+    holders, _ = slot_holders((p for p in scheduler.processes(app.name) if p.release == release.version), wanted)
     return scheduler.web_addresses(p for p in holders.values() if scheduler.state(p).running)
 
 
