@@ -156,6 +156,8 @@ def tracked_registry(platform, tmp: Path) -> Iterator[TrackedApp]:
         yield state
     finally:
         platform.api("DELETE", f"/api/apps/{app}")  # its containers and its releases' images
+        # A job deletes it; its containers must be gone before the images below can go.
+        platform.wait_for("the app to be deleted", lambda: platform.api("GET", f"/api/apps/{app}")[0] == 404, 30)
         registry.terminate()
         registry.wait(10)
         log.close()

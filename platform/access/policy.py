@@ -8,7 +8,7 @@ import enum
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from accounts.models import Membership, Role
+from accounts.models import Membership, Role, Team
 from paas.errors import Forbidden, NotFound
 
 
@@ -54,3 +54,12 @@ def grants(user: AbstractBaseUser, team_id: int) -> frozenset[Action]:
     dashboard shows buttons for. The server still checks each request with check()."""
     role = role_in_team(user, team_id)
     return frozenset(action for action in Action if role is not None and action <= ROLE_GRANTS[role])
+
+
+def team_for(user: AbstractBaseUser, name: str, action: Action) -> Team:
+    """The team, if the user may do `action` to it; the policy's NotFound/Forbidden otherwise."""
+    team = Team.objects.filter(name=name).first()
+    if team is None:
+        raise NotFound(f"team '{name}' not found")
+    check(user, action, team_id=team.pk, what=f"team '{team.name}'")
+    return team

@@ -2,23 +2,12 @@
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
-from access.policy import Action, check
-from paas.errors import NotFound
 from accounts.models import ApiToken, Membership, Team
 
 
 def memberships_of(user: AbstractBaseUser) -> QuerySet[Membership]:
     """The user's teams, with their role in each, by team name."""
     return Membership.objects.filter(user=user).select_related("team").order_by("team__name")
-
-
-def team_for(user: AbstractBaseUser, name: str, action: Action) -> Team:
-    """The team, if the user may do `action` to it; the policy's NotFound/Forbidden otherwise."""
-    team = Team.objects.filter(name=name).first()
-    if team is None:
-        raise NotFound(f"team '{name}' not found")
-    check(user, action, team_id=team.pk, what=f"team '{team.name}'")
-    return team
 
 
 def members_of(team: Team) -> QuerySet[Membership]:

@@ -1,9 +1,9 @@
 """REST endpoints for teams and their members."""
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from access.policy import Action
+from access.policy import Action, team_for
 from accounts import teams
-from accounts.selectors import members_of, memberships_of, team_for
+from accounts.selectors import members_of, memberships_of
 from activity.selectors import activity_of_team
 from api.http import endpoint, json_body
 from api.serializers import activity_json, member_json, team_json

@@ -18,7 +18,7 @@ from django.db import connections
 
 from builds.pre_receive import QUARANTINE_VARS
 from builds.receive import Push, post_receive, pre_receive, push_end
-from observability.health import redis_address, redis_unreachable
+from paas.redis_check import redis_address, redis_unreachable
 from paas.failures import REDIS_DOWN
 
 log = logging.getLogger(__name__)

@@ -16,8 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
-from access.policy import Action, grants
-from accounts.selectors import team_for
+from access.policy import Action, grants, team_for
 from applications.selectors import app_for
 from paas.errors import NotFound, UserError
 from paas.failures import REDIS_DOWN, redis_lost

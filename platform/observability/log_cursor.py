@@ -1,5 +1,5 @@
 """Where the log shipper resumes: Docker's per-line timestamps and the cursors kept in Redis
-(observability.logstream stores them atomically with each append).
+(paas.logstream stores them atomically with each append).
 
 A container's cursor is `<ts_ns>:<k>`: every entry up to timestamp ts_ns was shipped, k of them
 with exactly that timestamp (Docker gives several lines the same one). The router's is

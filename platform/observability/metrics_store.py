@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from django.conf import settings
 from redis.exceptions import RedisError
 
-from paas.errors import UserError
+from paas.errors import Unavailable
 from paas.redis_client import redis_client
 
 ROLLUP_SECONDS = 60
@@ -21,10 +21,8 @@ ROLLUP_SECONDS = 60
 MAX_SAMPLES = 2880
 
 
-class MetricsUnavailable(UserError):
+class MetricsUnavailable(Unavailable):
     """Redis, which holds the metrics, cannot be reached; nothing is lost but the samples meanwhile."""
-
-    status = 503
 
 
 def key(*parts: object) -> str:

@@ -1,5 +1,5 @@
 """The log shipper (`manage.py ship_logs`): every container of this platform instance and the
-router's access log, into each app's log stream (observability.logstream).
+router's access log, into each app's log stream (paas.logstream).
 
 Threads: one follower per container (container_logs), one writer for their lines, one follower of
 the access log (router_log), and one on the containers' events, which starts a follower when a

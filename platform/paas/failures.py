@@ -8,7 +8,7 @@ import redis
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
-from observability.health import redis_check, redis_unreachable
+from paas.redis_check import redis_check, redis_unreachable
 from paas.errors import Unavailable
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")

@@ -11,9 +11,8 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from paas.errors import error
 from applications.config_crypto import ConfigKeyError
-from paas.errors import UserError
+from paas.errors import UserError, error, error_answer
 from registry.notifications import ENVELOPE_MEDIA_TYPE, events_from
 from registry.selectors import hook_for
 from registry.services import notifications_receive, webhook_token_matches
@@ -61,7 +60,7 @@ def registry_hook(request: HttpRequest, hook_id: str) -> JsonResponse:
     try:
         events = events_from(body, received_at=timezone.now())
     except UserError as bad:
-        return error(bad.status, str(bad))
+        return error_answer(bad)
     receipt = notifications_receive(tracked=tracked, events=events)
     return JsonResponse(receipt.as_json(), status=202)
 

@@ -16,6 +16,7 @@ from applications.models import App, Release
 from applications.services import release_create
 from builds.models import Build, BuildStatus
 from observability import health
+from paas import redis_check
 from paas.redis_client import redis_client
 from tests.support import free_port
 
@@ -86,7 +87,7 @@ def test_reads_and_changes_that_need_no_redis_still_work_while_it_is_down(client
 def test_redis_going_away_under_an_api_request_answers_503_json_naming_it(client, members):
     response = client.get("/api/endpoint-redis-gone", **members.auth("viewer"))
     assert response.status_code == 503
-    assert response.json()["error"].startswith(f"the platform's Redis at {health.redis_address()} is unreachable; the request stopped")
+    assert response.json()["error"].startswith(f"the platform's Redis at {redis_check.redis_address()} is unreachable; the request stopped")
 
 
 def test_redis_going_away_under_a_dashboard_page_answers_a_readable_503(client, members, app, redis_down):
