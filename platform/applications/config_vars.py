@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import transaction
 
 from activity.services import activity_record
-from applications import config_crypto, deploys
+from applications import config_crypto, job_queue
 from applications.models import App, Release
 from applications.selectors import release_base
 from applications.services import release_create
@@ -88,5 +88,5 @@ def config_vars_update(*, app: App, user, changes: dict) -> tuple[dict[str, str]
             app=app, image=base.image, process_types=base.process_types, description=_description(before, after), user=user,
             verb="config",
         )
-        deploys.enqueue_on_commit(release)
+        job_queue.rollout_enqueue_on_commit(release)
     return after, release

@@ -4,7 +4,7 @@ Scaling changes these rows and wakes the reconciler; it makes no release, as on 
 from django.conf import settings
 from django.db import transaction
 
-from applications import deploys
+from applications import job_queue
 from applications.models import App, Formation, Release
 from applications.procfile import RELEASE_PHASE
 from applications.selectors import live_release
@@ -78,5 +78,5 @@ def formation_update(*, app: App, user, updates: list) -> list[Formation]:
         scaled = ", ".join(f"{row.process_type}={row.quantity}:{row.memory_mb}MB" for row in rows.values())
         platform_event(app.pk, f"Scaled to {scaled}")
         activity_record(team_id=app.team_id, app=app, actor=user, verb="scale", text=f"Scaled to {scaled}")
-        transaction.on_commit(lambda: deploys.wake_reconciler(app.name))
+        transaction.on_commit(lambda: job_queue.wake_reconciler(app.name))
     return list(rows.values())

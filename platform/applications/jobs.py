@@ -11,7 +11,7 @@ from router.errors import RouterError
 from runtime.processes import BackendError
 
 
-def deploy_release(release_id: int) -> None:
+def roll_out_release(release_id: int) -> None:
     release_roll_out_unwatched(Release.objects.select_related("app", "created_by").get(pk=release_id))
 
 

@@ -7,7 +7,7 @@ flag as the database has it then: applications/traffic.py) and no request waits 
 from django.db import transaction
 
 from activity.services import activity_record
-from applications import deploys
+from applications import job_queue
 from applications.locks import app_rollout_lock
 from applications.models import App
 from applications.selectors import live_release
@@ -30,7 +30,7 @@ def app_maintenance_set(*, app: App, user, on) -> bool:
         text = f"Turned maintenance mode {'on' if on else 'off'}"
         activity_record(team_id=app.team_id, app=app, actor=user, verb="maintenance", text=text)
         platform_event(app.pk, f"{text} ({user.get_username()})")
-        deploys.enqueue_app_job_on_commit("traffic_repoint", app.pk)
+        job_queue.enqueue_app_job_on_commit("traffic_repoint", app.pk)
     return True
 
 

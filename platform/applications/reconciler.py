@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
-from applications import config_crypto, deploys
+from applications import config_crypto, job_queue
 from applications.formation import formation_ensure
 from applications.models import App, Release, ReleaseStatus
 from applications.locks import app_rollout_lock, name_rollout_lock
@@ -63,7 +63,7 @@ class Reconciler:
                 if time.monotonic() - last_full >= interval:
                     self.reconcile_all()
                     last_full = time.monotonic()
-                for name in deploys.wait_for_wake(interval):
+                for name in job_queue.wait_for_wake(interval):
                     self._reconcile_safely(App.objects.filter(name=name).first())
             except Exception:
                 # Redis or the database went away: keep trying, apps keep running meanwhile.
@@ -81,7 +81,7 @@ class Reconciler:
         except BackendError as error:
             log.warning("looking for leftover containers: %s", error)
         # Config changes and rollbacks whose queued rollout Redis lost (it was down, or restarted empty).
-        deploys.stranded_deploys_queue()
+        job_queue.stranded_rollouts_queue()
         builds_sweep()  # builds whose worker died with no push watching
 
     def _sweep_orphans(self, names: set[str]) -> None:

@@ -11,7 +11,7 @@ import logging
 from django.db import transaction
 
 from activity.services import activity_record
-from applications import deploys
+from applications import job_queue
 from applications.models import App
 from applications.locks import app_rollout_lock
 from builds.liveness import build_abandon
@@ -34,7 +34,7 @@ def _end_builds(app: App) -> None:
 
 def app_delete_request(*, app: App, user) -> None:
     logstream.say(app.pk, "platform", f"Deleting the app ({user.get_username()})")
-    deploys.enqueue_app_job_on_commit("delete_app", app.pk, user.pk)
+    job_queue.enqueue_app_job_on_commit("delete_app", app.pk, user.pk)
 
 
 def app_delete(*, app: App, user) -> None:

@@ -18,7 +18,7 @@ fails, the reason are in the app's log stream.
 from django.db import IntegrityError
 
 from activity.services import activity_record
-from applications import config_crypto, deploys
+from applications import config_crypto, job_queue
 from applications.models import App
 from applications.names import name_available, name_reserved
 from applications.locks import app_rollout_lock
@@ -48,7 +48,7 @@ def app_rename_request(*, app: App, user, name) -> str:
     _refusal(app, new)
     name_available(new, get_scheduler())
     logstream.say(app.pk, "platform", f"Renaming to {new} ({user.get_username()})")
-    deploys.enqueue_app_job_on_commit("rename_app", app.pk, new, user.pk)
+    job_queue.enqueue_app_job_on_commit("rename_app", app.pk, new, user.pk)
     return new
 
 

@@ -11,7 +11,7 @@ import re
 from django.db import transaction
 
 from activity.services import activity_record
-from applications import config_crypto, deploys
+from applications import config_crypto, job_queue
 from applications.formation import formation_ensure
 from applications.models import App
 from applications.locks import app_rollout_lock
@@ -49,7 +49,7 @@ def restart_request(*, app: App, user, which: str | None) -> str:
     with transaction.atomic():
         activity_record(team_id=app.team_id, app=app, actor=user, verb="restart", text=f"Restarted {what}")
         platform_event(app.pk, f"Restart of {what} requested by {user.get_username()}")
-        deploys.enqueue_app_job_on_commit("restart_processes", app.pk, which)
+        job_queue.enqueue_app_job_on_commit("restart_processes", app.pk, which)
     return what
 
 
@@ -82,4 +82,4 @@ def restart(app: App, which: str | None) -> None:
             tell(f"Restart failed: {error}; the running processes were left as they were")
             return
         tell(f"Restarted {', '.join(p.label for p in started) or 'nothing'} of v{live.version}")
-    deploys.wake_reconciler(app.name)  # it retires the replaced processes after the drain window
+    job_queue.wake_reconciler(app.name)  # it retires the replaced processes after the drain window

@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from applications import config_crypto, deploys
+from applications import config_crypto, job_queue
 from applications.images import images_prune
 from applications.locks import RolloutFailed, app_rollout_lock
 from applications.models import App, Release, ReleaseStatus
@@ -105,7 +105,7 @@ def release_roll_out(release: Release, say: Say, *, before_switch: Callable[[], 
         release_output_set(release, lines)
         logstream.say(app.pk, "platform", f"Release v{release.version} is live")
         images_prune(app)
-    deploys.wake_reconciler(app.name)  # it stops the old containers after the drain window
+    job_queue.wake_reconciler(app.name)  # it stops the old containers after the drain window
     return True
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from access.policy import Action, check
 from accounts.models import Team
 from activity.services import activity_record
-from applications import deploys
+from applications import job_queue
 from applications.models import App, Release, ReleaseStatus, app_name_validator
 from applications.names import name_reserved
 from builds.repositories import repository_discard
@@ -111,7 +111,7 @@ def release_rollback(*, app: App, user, version: int) -> Release:
     target = app.releases.filter(version=version).first()
     if target is None:
         raise UserError(f"'{app.name}' has no release v{version}")
-    if not deploys.image_available(target.image):
+    if not job_queue.image_available(target.image):
         raise Conflict(f"the image of v{version} has been pruned (only the last releases' images are kept)")
     with transaction.atomic():
         App.objects.filter(pk=app.pk).update(config_ciphertext=target.config_ciphertext)
@@ -124,7 +124,7 @@ def release_rollback(*, app: App, user, version: int) -> Release:
             user=user,
             verb="rollback",
         )
-        deploys.enqueue_on_commit(release)
+        job_queue.rollout_enqueue_on_commit(release)
     return release
 
 

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
 from redis.exceptions import RedisError
 
-from applications import deploys
+from applications import job_queue
 from applications.models import App
 from applications.procfile import RELEASE_PHASE
 from paas import heartbeat
@@ -209,7 +209,7 @@ class Shipper:
         platform stopped it on purpose, the reconciler finds nothing to do."""
         if container.app and container.process not in (None, RELEASE_PHASE):
             try:
-                deploys.wake_reconciler(container.app)
+                job_queue.wake_reconciler(container.app)
             except RedisError:
                 log.warning("could not wake the reconciler for %s: Redis is unreachable", container.app)
 

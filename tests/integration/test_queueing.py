@@ -35,6 +35,6 @@ def test_a_job_redis_refuses_fails_the_caller_unless_someone_else_queues_it_late
     with pytest.raises(RedisConnectionError), django_capture_on_commit_callbacks(execute=True):
         queueing.enqueue_on_commit(queue.name, "registry.jobs.deploy_pushed_image", 3, job_timeout=60)
     with caplog.at_level(logging.WARNING, logger="paas.queueing"), django_capture_on_commit_callbacks(execute=True):
-        queueing.enqueue_on_commit(queue.name, "applications.jobs.deploy_release", 5, job_timeout=60,
+        queueing.enqueue_on_commit(queue.name, "applications.jobs.roll_out_release", 5, job_timeout=60,
                                    redis_error_left_to="the reconciler")
-    assert "could not queue applications.jobs.deploy_release(5,) (Connection refused); the reconciler will" in caplog.text
+    assert "could not queue applications.jobs.roll_out_release(5,) (Connection refused); the reconciler will" in caplog.text

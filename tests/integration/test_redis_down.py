@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 from rq.job import Job
 
-from applications import config_crypto, deploys
+from applications import config_crypto, job_queue
 from applications.models import App, Release
 from applications.services import release_create
 from builds.models import Build, BuildStatus
@@ -184,11 +184,11 @@ def test_a_pending_release_whose_rollout_redis_lost_is_queued_again_once(
     _made_long_ago(first_release)
 
     with django_capture_on_commit_callbacks(execute=True):  # django_rq queues on commit inside a transaction
-        queued = deploys.stranded_deploys_queue()
+        queued = job_queue.stranded_rollouts_queue()
     # Not the one whose request may still queue it, nor a build's (its build job rolls it out).
     assert queued == [first_release.pk, lost.pk]
     assert just_made.pk not in queued and from_a_build.pk not in queued
     job = Job.fetch(f"paas-{settings.PAAS_INSTANCE}-release-{lost.pk}", connection=redis_client())
-    assert job.func_name == "applications.jobs.deploy_release" and job.args == (lost.pk,)
-    assert deploys.stranded_deploys_queue() == []  # queued now: not again
+    assert job.func_name == "applications.jobs.roll_out_release" and job.args == (lost.pk,)
+    assert job_queue.stranded_rollouts_queue() == []  # queued now: not again
 

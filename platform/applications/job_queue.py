@@ -1,9 +1,10 @@
-"""Queueing work that needs no build (config changes, rollbacks, restarts) and waking the reconciler.
+"""An app's queued work: the rollouts of releases with no build (config changes, rollbacks), the
+app jobs (restart, rename, deletion, the maintenance switch), and waking the reconciler.
 
 A config change or rollback is saved with its release `pending` before its rollout is queued, on
 commit. If Redis goes away in between, or comes back empty and has lost the queue, the release
 would wait for good: each reconciler pass queues the rollout of any such release again
-(`stranded_deploys_queue`), so a change the API accepted is always carried out."""
+(`stranded_rollouts_queue`), so a change the API accepted is always carried out."""
 import logging
 from datetime import timedelta
 
@@ -30,13 +31,13 @@ def _release_job_id(release_id: int) -> str:
 
 
 def _enqueue_release(release_id: int) -> None:
-    queueing.enqueue(settings.PAAS_DEPLOY_QUEUE, "applications.jobs.deploy_release", release_id,
+    queueing.enqueue(settings.PAAS_DEPLOY_QUEUE, "applications.jobs.roll_out_release", release_id,
                      job_id=_release_job_id(release_id), job_timeout=3600)
 
 
-def enqueue_on_commit(release) -> None:
+def rollout_enqueue_on_commit(release) -> None:
     # The change is saved: if Redis refuses the job, the reconciler queues it once Redis answers.
-    queueing.enqueue_on_commit(settings.PAAS_DEPLOY_QUEUE, "applications.jobs.deploy_release", release.pk,
+    queueing.enqueue_on_commit(settings.PAAS_DEPLOY_QUEUE, "applications.jobs.roll_out_release", release.pk,
                                job_id=_release_job_id(release.pk), job_timeout=3600,
                                redis_error_left_to="the reconciler's sweep of stranded releases")
 
@@ -49,7 +50,7 @@ def _job_alive(job_id: str) -> bool:
     return job.get_status(refresh=False) in LIVE_JOB
 
 
-def stranded_deploys_queue() -> list[int]:
+def stranded_rollouts_queue() -> list[int]:
     """Queue the rollout of each release with no build that is still pending and whose job is
     gone (or ended without rolling it out); the ids queued. A release queued twice is rolled
     out once: the rollout skips a release that is no longer pending."""
