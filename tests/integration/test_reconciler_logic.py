@@ -237,10 +237,6 @@ def test_processes_of_an_app_name_being_renamed_are_left_until_a_drain_after_the
     assert fake.retired == [(orphan.id, 0)]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "reconciler.py:98-106 checks the name's lock only once the window since first seen is over: "
-    "processes first seen while their rename still ran get less than a drain window after it ended"
-))
 def test_processes_first_seen_while_their_rename_runs_get_a_whole_drain_window_after_it_ends(shop, fake, clock, routes):
     orphan = fake.add("gone", 3, ("web", 1))  # the database has the new name; the new processes start
     passes = Reconciler(fake)

@@ -138,10 +138,6 @@ def scaled_down_to_one_web(shop, fake):
     return web2
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "restart.py:68-75 restarts every slot holder whose type the plan has, whatever its index: web.2, "
-    "scaled away and draining, is started again and routed until the reconciler retires it"
-))
 def test_a_restart_within_the_drain_of_a_scale_down_neither_starts_nor_routes_the_slot_scaled_away(shop, fake, routes):
     web2 = scaled_down_to_one_web(shop, fake)
 
@@ -151,10 +147,6 @@ def test_a_restart_within_the_drain_of_a_scale_down_neither_starts_nor_routes_th
     assert len(routes.targets[-1].addresses) == 1 and web2.address not in routes.targets[-1].addresses
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "traffic.live_web_addresses (traffic.py:34) routes every slot holder, slots beyond the formation too: "
-    "web.2, scaled away and draining, gets new connections again"
-))
 def test_turning_maintenance_off_within_the_drain_of_a_scale_down_does_not_route_the_slot_scaled_away(shop, fake, routes):
     web2 = scaled_down_to_one_web(shop, fake)
 
