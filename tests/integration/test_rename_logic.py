@@ -89,3 +89,11 @@ def test_a_rename_whose_processes_do_not_start_leaves_the_app_as_it_was(shop, fa
 
     assert App.objects.get(pk=shop.pk).name == "shop" and shop.name == "shop"
     assert fake.processes("store") == [] and fake.processes("shop") == old and routes == []
+
+
+def test_a_rename_of_an_app_in_maintenance_routes_the_new_host_name_to_the_maintenance_page(shop, fake, routes, alice):
+    App.objects.filter(pk=shop.pk).update(maintenance=True)
+
+    app_rename(app=shop, user=alice, name="store")
+
+    assert routes == [(shop.pk, ["store.apps.test"], Target.maintenance())]
