@@ -149,6 +149,32 @@ def test_a_replacement_that_crashes_soon_after_it_started_backs_off_and_one_that
     assert len(fake.started) == 4
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "reconciler.py:198-211 keys the back-off by (app, label), not by release: a new release's web.1 "
+    "that crashes once inherits the crash loop of the release it replaced and waits out its back-off"
+))
+def test_a_new_release_does_not_inherit_the_back_off_of_the_release_it_replaced(shop, fake, clock):
+    fake.crash(process(fake, "web.1"))
+    fake.failing = {("web", 1)}
+    passes = Reconciler(fake)
+    for failures in range(6):  # v1's web.1 keeps failing: its back-off has grown to 64 s
+        clock.now += 2.0**failures if failures else 0
+        passes.reconcile_app(shop)
+    assert len(fake.started) == 6
+    fake.failing = set()
+    release_go_live(new_release(shop))  # v2 fixes it; its rollout started its formation
+    for slot in (("web", 1), ("web", 2), ("worker", 1)):
+        fake.add("shop", 2, slot, memory_mb=256 if slot[0] == "web" else 128, cpus=0.5 if slot[0] == "web" else 1.0)
+    passes.reconcile_app(shop)
+    starts = len(fake.started)
+
+    clock.now += 5
+    fake.crash(process(fake, "web.1", release=2))  # its first crash
+    passes.reconcile_app(shop)
+
+    assert len(fake.started) == starts + 1, "v2's web.1 waits out v1's back-off"
+
+
 def test_surplus_processes_keep_the_newest_of_a_slot_and_retire_the_others_web_after_the_drain(shop, fake, routes):
     old_web1, old_worker = process(fake, "web.1"), process(fake, "worker.1")
     new_web1 = fake.add("shop", 1, ("web", 1), memory_mb=256, cpus=0.5)  # a restart's replacement
