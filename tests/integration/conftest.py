@@ -72,3 +72,19 @@ def running_relay(isolated):
     yield
     stop.set()
     thread.join(timeout=5)
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    """The in-memory fake scheduler, as this process's scheduler (tests/fake_scheduler.py)."""
+    from tests.fake_scheduler import fake_scheduler_installed
+
+    return fake_scheduler_installed(monkeypatch)
+
+
+@pytest.fixture
+def routes(monkeypatch):
+    """What the traffic decision asks the router, recorded: no test reaches the real router."""
+    from tests.fake_scheduler import routes_recorded
+
+    return routes_recorded(monkeypatch)

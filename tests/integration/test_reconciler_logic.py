@@ -16,7 +16,6 @@ from applications.services import release_create, release_go_live, release_mark
 from paas import logstream
 from router.target import Target
 from runtime.processes import ProcessState
-from tests.fake_scheduler import Routes, fake_scheduler_installed, routes_recorded
 
 DRAIN = 10.0
 
@@ -34,16 +33,6 @@ def clock(monkeypatch) -> Clock:
     clock = Clock()
     monkeypatch.setattr(reconciler, "time", clock)
     return clock
-
-
-@pytest.fixture
-def fake(monkeypatch):
-    return fake_scheduler_installed(monkeypatch)
-
-
-@pytest.fixture
-def routes(monkeypatch) -> Routes:
-    return routes_recorded(monkeypatch)
 
 
 @pytest.fixture

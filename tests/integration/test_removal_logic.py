@@ -12,12 +12,6 @@ from applications.removal import app_delete
 from applications.services import release_create, release_go_live
 from paas import logstream
 from runtime.processes import BackendError
-from tests.fake_scheduler import fake_scheduler_installed
-
-
-@pytest.fixture
-def fake(monkeypatch):
-    return fake_scheduler_installed(monkeypatch)
 
 
 @pytest.fixture

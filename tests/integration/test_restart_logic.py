@@ -12,19 +12,8 @@ from applications.services import release_create, release_go_live
 from paas import logstream
 from router.errors import RouterError
 from router.target import Target
-from tests.fake_scheduler import Routes, fake_scheduler_installed, routes_recorded
 
 DRAIN = 10.0
-
-
-@pytest.fixture
-def fake(monkeypatch):
-    return fake_scheduler_installed(monkeypatch)
-
-
-@pytest.fixture
-def routes(monkeypatch) -> Routes:
-    return routes_recorded(monkeypatch)
 
 
 @pytest.fixture

@@ -10,19 +10,8 @@ from applications.rollout import release_roll_out
 from applications.services import release_create, release_go_live
 from paas import logstream
 from router.target import Target
-from tests.fake_scheduler import Routes, fake_scheduler_installed, routes_recorded
 
 PROCESS_TYPES = {"web": "gunicorn shop", "worker": "celery -A shop worker"}
-
-
-@pytest.fixture
-def fake(monkeypatch):
-    return fake_scheduler_installed(monkeypatch)
-
-
-@pytest.fixture
-def routes(monkeypatch) -> Routes:
-    return routes_recorded(monkeypatch)
 
 
 @pytest.fixture
