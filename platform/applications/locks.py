@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from django.conf import settings
 
-from paas.leases import Lease
+from paas.leases import Lease, lease_holder
 
 WAIT_SECONDS = 3600
 
@@ -39,3 +39,8 @@ def name_rollout_lock(app_name: str, *, wait: bool = True):
     finally:
         if acquired:
             lease.release()
+
+
+def name_rollout_lock_held(app_name: str) -> bool:
+    """Whether someone holds the name's rollout lock now (a read: nothing is taken)."""
+    return lease_holder(_key(app_name)) is not None

@@ -20,7 +20,7 @@ from django.utils import timezone
 from applications import config_crypto, job_queue
 from applications.formation import formation_ensure
 from applications.models import App, Release, ReleaseStatus
-from applications.locks import app_rollout_lock, name_rollout_lock
+from applications.locks import app_rollout_lock, name_rollout_lock, name_rollout_lock_held
 from applications.release_plan import release_plan
 from applications.selectors import live_release
 from applications.slots import slot_holders, wanted_slots
@@ -50,7 +50,8 @@ class Backoff:
 class Reconciler:
     def __init__(self, scheduler: Scheduler | None = None) -> None:
         self.scheduler = scheduler or get_scheduler()
-        self.backoff: dict[tuple[str, str], Backoff] = {}
+        # By (app name, release, label): a new release's process owes nothing to the crashes of the one it replaced.
+        self.backoff: dict[tuple[str, int, str], Backoff] = {}
         # Processes whose app is gone (renamed, deleted), by id, with when a pass first saw them.
         self.orphans: dict[str, float] = {}
 
@@ -96,13 +97,17 @@ class Reconciler:
             if process.app in names:
                 continue
             seen.add(process.id)
+            if name_rollout_lock_held(process.app):
+                self.orphans.pop(process.id, None)  # its window starts at the first pass after
+                continue
+            if now - self.orphans.setdefault(process.id, now) < settings.PAAS_DRAIN_SECONDS:
+                continue
             with name_rollout_lock(process.app, wait=False) as acquired:
-                if not acquired:
-                    self.orphans.pop(process.id, None)  # its window starts at the first pass after
-                    continue
-                if now - self.orphans.setdefault(process.id, now) >= settings.PAAS_DRAIN_SECONDS:
+                if acquired:
                     log.info("stopping %s of %s: no app has that name any more", process.label, process.app)
                     self.scheduler.retire([process])
+                else:
+                    self.orphans.pop(process.id, None)
         self.orphans = {pid: at for pid, at in self.orphans.items() if pid in seen}
 
     def _reconcile_safely(self, app: App | None) -> None:
@@ -160,6 +165,7 @@ class Reconciler:
         rows = formation_ensure(app, live)
         wanted = wanted_slots(rows)
         slots, surplus = slot_holders(current, wanted)
+        self.backoff = {key: b for key, b in self.backoff.items() if key[0] != app.name or key[1] == live.version}
 
         missing = []
         for process_type, index in sorted(wanted):
@@ -174,7 +180,7 @@ class Reconciler:
                 logstream.say(app.pk, "platform", f"{process.label} crashed (exit code {state.exit_code}), replacing it")
                 self.scheduler.remove([process])
                 del slots[(process_type, index)]
-                self._note_crash((app.name, process.label))
+                self._note_crash((app.name, live.version, process.label))
             missing.append((process_type, index))
         if missing and self.scheduler.web_addresses(slots.values()):
             # The live web processes take the traffic while the dead ones' replacements start
@@ -195,11 +201,12 @@ class Reconciler:
 
     def _keep(self, process: Process, row) -> None:
         self.scheduler.fit_limits(process, memory_mb=row.memory_mb, cpus=row.cpus)
-        backoff = self.backoff.get((process.app, process.label))
+        key = (process.app, process.release, process.label)
+        backoff = self.backoff.get(key)
         if backoff and time.monotonic() - backoff.last_start > HEALTHY_AFTER:
-            del self.backoff[(process.app, process.label)]
+            del self.backoff[key]
 
-    def _note_crash(self, key: tuple[str, str]) -> None:
+    def _note_crash(self, key: tuple[str, int, str]) -> None:
         """A replacement that died soon after it started is a crash loop: back off."""
         backoff = self.backoff.setdefault(key, Backoff())
         if backoff.last_start and time.monotonic() - backoff.last_start < HEALTHY_AFTER:
@@ -208,7 +215,7 @@ class Reconciler:
 
     def _replace(self, app: App, plan: ReleasePlan, slot: tuple[str, int]) -> Process | None:
         label = f"{slot[0]}.{slot[1]}"
-        backoff = self.backoff.setdefault((app.name, label), Backoff())
+        backoff = self.backoff.setdefault((app.name, plan.version, label), Backoff())
         now = time.monotonic()
         if now < backoff.next_try:
             return None

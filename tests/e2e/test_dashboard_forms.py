@@ -106,7 +106,9 @@ def test_config_vars_scaling_and_maintenance_from_their_pages(page, platform, tm
 
     page.click("text=Turn maintenance mode on")
     expect(page.locator("#formation")).to_contain_text("Turn maintenance mode off")
-    assert platform.get(app)[0] == 503
+    # A job switches the router (applications/maintenance.py), within a second.
+    platform.wait_for("the router to answer 503", lambda: platform.get(app)[0] == 503, timeout=10)
     page.click("text=Turn maintenance mode off")
     expect(page.locator("#formation")).to_contain_text("Turn maintenance mode on")
+    platform.wait_for("the app to serve again", lambda: platform.get(app)[0] == 200, timeout=10)
     assert platform.get(app) == (200, "configured\n")

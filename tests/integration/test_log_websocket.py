@@ -89,8 +89,10 @@ async def test_a_session_cookie_sent_from_another_site_is_refused_at_the_handsha
     await sync_to_async(login)(client, "viewer")
     cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
     headers = [(b"cookie", cookie), (b"origin", b"http://evil.example"), (b"host", b"127.0.0.1:8000")]
-    connected, code = await connect(f"/ws/apps/{app.name}/logs/", headers).connect()
+    socket = connect(f"/ws/apps/{app.name}/logs/", headers)
+    connected, code = await socket.connect()
     assert not connected
+    await socket.disconnect()  # ends the consumer: a refused one left running hung the loop's close
 
 
 @pytest.mark.parametrize(
@@ -116,11 +118,14 @@ async def test_no_access_closes_the_socket_without_sending_any_data(members, app
     connected, _ = await socket.connect()
     assert connected
     assert await socket.receive_output(timeout=5) == {"type": "websocket.close", "code": code}
+    await socket.disconnect()  # ends the consumer: one left running hung the loop's close
 
 
 async def test_an_unknown_websocket_path_is_refused(members):
-    connected, _ = await connect("/ws/nothing/here/", bearer(members, "viewer")).connect()
+    socket = connect("/ws/nothing/here/", bearer(members, "viewer"))
+    connected, _ = await socket.connect()
     assert not connected
+    await socket.disconnect()
 
 
 async def test_metrics_viewers_get_recent_samples_then_live_ones(members, app):

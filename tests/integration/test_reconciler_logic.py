@@ -138,10 +138,6 @@ def test_a_replacement_that_crashes_soon_after_it_started_backs_off_and_one_that
     assert len(fake.started) == 4
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "reconciler.py:198-211 keys the back-off by (app, label), not by release: a new release's web.1 "
-    "that crashes once inherits the crash loop of the release it replaced and waits out its back-off"
-))
 def test_a_new_release_does_not_inherit_the_back_off_of_the_release_it_replaced(shop, fake, clock):
     fake.crash(process(fake, "web.1"))
     fake.failing = {("web", 1)}

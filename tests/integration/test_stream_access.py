@@ -86,6 +86,7 @@ async def test_a_log_websocket_closes_within_a_recheck_once_access_is_revoked_an
     await sync_to_async(say)(app, "after")
     await publisher.publish_log_batch(app.pk, first=99, last=99, lines_json='[{"n":99,"line":"after"}]')
     assert await socket.receive_nothing(timeout=1)
+    await socket.disconnect()  # ends the consumer: one left running could hang the loop's close
 
 
 async def test_a_metrics_websocket_closes_with_4404_once_its_member_is_removed(members, app):
@@ -94,6 +95,7 @@ async def test_a_metrics_websocket_closes_with_4404_once_its_member_is_removed(m
     assert await socket.receive_output(timeout=5) == {"type": "websocket.close", "code": 4404}
     await publisher.publish_metrics_sample(app.pk, {"t": time.time(), "processes": {}, "router": {}})
     assert await socket.receive_nothing(timeout=1)
+    await socket.disconnect()
 
 
 async def test_a_browser_sessions_log_websocket_closes_with_4403_when_it_logs_out(members, app, client):
@@ -108,6 +110,7 @@ async def test_a_browser_sessions_log_websocket_closes_with_4403_when_it_logs_ou
 
     await sync_to_async(client.logout)()
     assert await socket.receive_output(timeout=5) == {"type": "websocket.close", "code": 4403}
+    await socket.disconnect()
 
 
 async def test_a_member_who_keeps_access_keeps_the_stream_across_rechecks_and_a_role_change(members, app, running_relay):
