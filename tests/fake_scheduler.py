@@ -109,6 +109,22 @@ class FakeScheduler(Scheduler):
                 self.calls.append(("retire", process.id, after))
                 self.retiring[process.id] = after
 
+    def sleep(self, processes: Iterable[Process]) -> None:
+        for process in processes:
+            self.calls.append(("sleep", process.id))
+            self.states[process.id] = ProcessState(running=False, exit_code=0, restarts=0)
+
+    def wake(self, plan: ReleasePlan, processes: Iterable[Process], say: Say) -> list[Process]:
+        woken = list(processes)
+        self.calls.append(("wake", plan.version, tuple(p.label for p in woken)))
+        failed = [p for p in woken if (p.process_type, p.index) in self.failing]
+        if failed:
+            self.sleep(woken)
+            raise StartFailed(f"{failed[0].label} did not pass its health check")
+        for process in woken:
+            self.states[process.id] = RUNNING
+        return woken
+
     def remove(self, processes: Iterable[Process]) -> None:
         for process in processes:
             self.calls.append(("remove", process.id))

@@ -21,6 +21,8 @@ def app_json(app: App, *, live: Release | None = None) -> dict:
         "released_version": live.version if live else None,
         "checks": app.checks,
         "maintenance": app.maintenance,
+        "sleeping": app.sleeping_since is not None,
+        "sleeping_since": _time(app.sleeping_since),
         "image_repository": image_repository,  # None: no registry push deploys it
         "image_tag": image_tag,
         "builder": app.builder or None,
@@ -52,6 +54,7 @@ def formation_json(row: Formation, live: Release | None) -> dict:
         "quantity": row.quantity,
         "memory_mb": row.memory_mb,
         "cpus": row.cpus,
+        "autoscale": row.autoscale,  # null: the quantity is manual
         "command": (live.process_types.get(row.process_type) if live else None) or None,
     }
 

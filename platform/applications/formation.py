@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import transaction
 
 from applications import job_queue
+from applications.autoscale_rule import rule_of, rule_parsed
 from applications.models import App, Formation, Release
 from applications.procfile import RELEASE_PHASE
 from applications.selectors import live_release
@@ -49,14 +50,23 @@ def _number(item: dict, key: str, kind, low, high):
     return kind(value)
 
 
+def _quantity_text(row: Formation) -> str:
+    rule = rule_of(row)
+    if rule is None:
+        return str(row.quantity)
+    return f"{row.quantity} (autoscaled {rule.min}..{rule.max} at {rule.concurrency} requests each)"
+
+
 def formation_update(*, app: App, user, updates: list) -> list[Formation]:
-    """Apply [{"type": "web", "quantity": 2, "memory_mb": 256, "cpus": 0.5}, ...] (all but type optional)."""
+    """Apply [{"type": "web", "quantity": 2, "memory_mb": 256, "cpus": 0.5}, ...] (all but type
+    optional), or {"type": "web", "autoscale": {"min": 0, "max": 4}} (null turns it off)."""
     release = live_release(app)
     if release is None:
         raise UserError(f"'{app.name}' has no live release to scale yet; deploy it first")
     rows = formation_ensure(app, release)
     if not isinstance(updates, list) or not updates:
         raise UserError('send a list of process types to change, e.g. [{"type": "web", "quantity": 2}]')
+    notes: list[str] = []
     with transaction.atomic():
         for item in updates:
             if not isinstance(item, dict) or not isinstance(item.get("type"), str):
@@ -65,17 +75,29 @@ def formation_update(*, app: App, user, updates: list) -> list[Formation]:
             if row is None:
                 known = ", ".join(sorted(rows)) or "none"
                 raise UserError(f"'{app.name}' has no process type '{item['type']}' (its types: {known})")
-            unknown = set(item) - {"type", "quantity", "memory_mb", "cpus"}
+            unknown = set(item) - {"type", "quantity", "memory_mb", "cpus", "autoscale"}
             if unknown:
                 raise UserError(f"unknown formation fields: {', '.join(sorted(unknown))}")
             if "quantity" in item:
                 row.quantity = _number(item, "quantity", int, 0, MAX_QUANTITY)
+                if item.get("autoscale") is not None:
+                    raise UserError(f'give {item["type"]} a "quantity" or an "autoscale" rule, not both')
+                if rule_of(row) is not None and "autoscale" not in item:
+                    # As on Heroku, scaling an autoscaled type by hand turns its autoscaling off.
+                    row.autoscale = None
+                    notes.append(f"autoscaling of {row.process_type} is off: its quantity was set by hand")
+            if "autoscale" in item:
+                rule = rule_parsed(row.process_type, item["autoscale"])
+                row.autoscale = rule.as_json() if rule else None
+                if rule:
+                    row.quantity = min(max(row.quantity, rule.floor), rule.max)
             if "memory_mb" in item:
                 row.memory_mb = _number(item, "memory_mb", int, MIN_MEMORY_MB, 64 * 1024)
             if "cpus" in item:
                 row.cpus = _number(item, "cpus", float, 0.01, 64)
             row.save()
-        scaled = ", ".join(f"{row.process_type}={row.quantity}:{row.memory_mb}MB" for row in rows.values())
+        scaled = ", ".join(f"{row.process_type}={_quantity_text(row)}:{row.memory_mb}MB" for row in rows.values())
+        scaled += "".join(f"; {note}" for note in notes)
         platform_event(app.pk, f"Scaled to {scaled}")
         activity_record(team_id=app.team_id, app=app, actor=user, verb="scale", text=f"Scaled to {scaled}")
         transaction.on_commit(lambda: job_queue.wake_reconciler(app.name))

@@ -21,18 +21,18 @@ def _key(app_name: str) -> str:
     return f"paas:{settings.PAAS_INSTANCE}:rollout:{app_name}"
 
 
-def app_rollout_lock(app, *, wait: bool = True):
+def app_rollout_lock(app, *, wait: bool | float = True):
     """One rollout (or reconcile) per app at a time, across all workers; yields False if
-    `wait` is off and someone else holds it."""
+    `wait` is off (or a number of seconds, which passed) and someone else holds it."""
     return name_rollout_lock(app.name, wait=wait)
 
 
 @contextmanager
-def name_rollout_lock(app_name: str, *, wait: bool = True):
+def name_rollout_lock(app_name: str, *, wait: bool | float = True):
     """app_rollout_lock by the app's name (which containers carry: a renamed app's old one)."""
     lease = Lease(_key(app_name))
-    acquired = lease.acquire(wait=WAIT_SECONDS if wait else 0)
-    if not acquired and wait:
+    acquired = lease.acquire(wait=WAIT_SECONDS if wait is True else float(wait))
+    if not acquired and wait is True:
         raise RolloutFailed(f"another rollout of {app_name} did not finish within an hour")
     try:
         yield acquired

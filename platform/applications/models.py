@@ -31,6 +31,9 @@ class App(models.Model):
     checks = models.JSONField(default=dict, blank=True)
     # The router answers 503 for the app; its processes keep running (Heroku's maintenance mode).
     maintenance = models.BooleanField(default=False)
+    # Set while the app sleeps (scale to zero): its web processes are stopped and the router
+    # sends its requests to the activator, which wakes it (applications/sleep.py).
+    sleeping_since = models.DateTimeField(null=True, blank=True)
     builder = models.CharField(max_length=16, choices=Builder.choices, default=Builder.AUTO, blank=True)
     # Names of config vars that reach the build as build arguments (a private package index, say);
     # their values stay in the config vars.
@@ -94,6 +97,9 @@ class Formation(models.Model):
     quantity = models.PositiveIntegerField()
     memory_mb = models.PositiveIntegerField()
     cpus = models.FloatField()
+    # {"min", "max", "concurrency", "idle_seconds"} when the autoscaler sets the quantity
+    # (applications/autoscale_rule.py); null: the quantity is the user's.
+    autoscale = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["process_type"]

@@ -3,6 +3,7 @@ types with the containers the engine has for each, in the states the engine repo
 
 The formation rows say what is wanted; a row alone never shows as running (a type that the live
 release dropped keeps its row for a later release, and a wanted process may have crashed)."""
+import dataclasses
 from dataclasses import dataclass, field
 
 from applications.formation import formation_ensure
@@ -16,7 +17,7 @@ class ProcessStatus:
     label: str  # web.1
     process_type: str
     release: int
-    state: str  # up, restarting, crashed, down (Heroku's words)
+    state: str  # up, restarting, crashed, down (Heroku's words), sleeping (scaled to zero)
     exit_code: int | None
     restarts: int
     created: float
@@ -24,7 +25,7 @@ class ProcessStatus:
     @property
     def badge(self) -> str:
         """The dashboard's badge colour for the state: a live green, a pending amber, a failed red."""
-        return {"up": "live", "restarting": "pending"}.get(self.state, "failed")
+        return {"up": "live", "restarting": "pending", "sleeping": "sleeping"}.get(self.state, "failed")
 
 
 @dataclass
@@ -82,6 +83,9 @@ def app_status(app: App, live: Release | None) -> AppStatus:
         statuses = process_statuses(get_scheduler(), app)
     except BackendError as error:
         return AppStatus(list(rows.values()), engine_error=str(error))
+    asleep = app.sleeping_since is not None
     for status in statuses:
+        if asleep and status.process_type == "web" and status.release == live.version and status.state != "up":
+            status = dataclasses.replace(status, state="sleeping")  # stopped by the platform, kept for the wake
         rows.setdefault(status.process_type, TypeStatus(status.process_type, None)).processes.append(status)
     return AppStatus(list(rows.values()))

@@ -23,6 +23,7 @@ from applications.models import App, Release, ReleaseStatus
 from applications.locks import app_rollout_lock, name_rollout_lock, name_rollout_lock_held
 from applications.release_plan import release_plan
 from applications.selectors import live_release
+from applications.sleep import WakeFailed, app_sleeping, app_wake, may_sleep
 from applications.slots import slot_holders, wanted_slots
 from applications.traffic import traffic_point
 from builds.liveness import builds_sweep
@@ -163,6 +164,13 @@ class Reconciler:
     # --- the live release ---------------------------------------------------------------------
     def _converge(self, app: App, live: Release, current: list[Process]) -> None:
         rows = formation_ensure(app, live)
+        if app_sleeping(app):
+            if not may_sleep(rows):  # its autoscaling was turned off or given a min above 0
+                self._wake(app)
+                return
+            # Its web processes sleep, kept for the wake: neither replaced nor retired.
+            rows = {name: row for name, row in rows.items() if name != "web"}
+            current = [p for p in current if p.process_type != "web"]
         wanted = wanted_slots(rows)
         slots, surplus = slot_holders(current, wanted)
         self.backoff = {key: b for key, b in self.backoff.items() if key[0] != app.name or key[1] == live.version}
@@ -198,6 +206,12 @@ class Reconciler:
         traffic_point(app, self.scheduler.web_addresses(slots.values()))
         for process in surplus:  # after the router let go of them, and a drain window later
             self.scheduler.retire([process], after=settings.PAAS_DRAIN_SECONDS if process.process_type == "web" else 0)
+
+    def _wake(self, app: App) -> None:
+        try:
+            app_wake(self.scheduler, app, "its formation no longer lets it sleep")
+        except WakeFailed as error:
+            log.warning("waking %s: %s", app.name, error)
 
     def _keep(self, process: Process, row) -> None:
         self.scheduler.fit_limits(process, memory_mb=row.memory_mb, cpus=row.cpus)

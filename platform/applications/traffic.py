@@ -1,7 +1,8 @@
 """Where an app's traffic goes, decided in one place for every caller (rollout, restart,
 rename, reconciler, maintenance mode, the router's rebuild): from the database (the app's
-maintenance mode, its host names) and the web processes the caller started or found running.
-A sleeping app's activator will be one more target here."""
+maintenance mode, whether it sleeps, its host names) and the web processes the caller started or
+found running. An app whose web processes are routed is awake: a rollout, restart or rename of a
+sleeping app wakes it, as a request does through the activator."""
 from applications.formation import formation_ensure
 from applications.hostnames import app_host_names
 from applications.models import App
@@ -18,11 +19,15 @@ def app_target(app: App, web: list[Address]) -> Target:
     ran must hold when the rollout routes."""
     if App.objects.filter(pk=app.pk, maintenance=True).exists():
         return Target.maintenance()
+    if not web and App.objects.filter(pk=app.pk, sleeping_since__isnull=False).exists():
+        return Target.activator()
     return Target.web(web)
 
 
 def traffic_point(app: App, web: list[Address]) -> None:
     """New connections for the app go where app_target says from now on."""
+    if web:
+        App.objects.filter(pk=app.pk, sleeping_since__isnull=False).update(sleeping_since=None)
     routing.route_app(app.pk, app.name, app_host_names(app), app_target(app, web))
 
 

@@ -1,5 +1,5 @@
-"""The platform's own processes: web server, workers, reconciler, log shipper, metrics sampler and
-router, each a program of the instance's supervisord (controlplane/supervision.py), which
+"""The platform's own processes: web server, workers, reconciler, log shipper, metrics sampler,
+autoscaler, activator and router, each a program of the instance's supervisord (controlplane/supervision.py), which
 restarts whichever exits; here what they run, how `make up` knows each is ready, and their state.
 
 `make up` is idempotent and `make down` stops exactly what it started. App containers are not
@@ -97,7 +97,9 @@ def services() -> list[Service]:
     reconciler = Service("reconciler", _manage("reconcile"), _beating("reconciler"))
     shipper = Service("logs", _manage("ship_logs"), _beating("logs"))
     sampler = Service("metrics", _manage("sample_metrics"), _beating("metrics"))
-    return [web, *workers, reconciler, shipper, sampler]
+    autoscaler = Service("autoscaler", _manage("autoscale"), _beating("autoscaler"))
+    activator = Service("activator", _manage("activate"), _beating("activator"))
+    return [web, *workers, reconciler, shipper, sampler, autoscaler, activator]
 
 
 def program_environment() -> dict[str, str]:

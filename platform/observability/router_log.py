@@ -17,7 +17,7 @@ from pathlib import Path
 from django.db import DatabaseError
 from redis.exceptions import RedisError
 
-from observability import router_stats
+from observability import router_load, router_stats
 from paas import logstream
 from observability.access_log import AccessRecord, parse, render
 from observability.log_cursor import ROUTER_FIELD, RouterPosition
@@ -146,5 +146,6 @@ class RouterLogFollower:
             self._chunk = chunk = done
             try:
                 router_stats.record(app_id, records)
+                router_load.record(app_id, records)
             except Exception as error:  # noqa: BLE001 - the lines are out; a lost count must not resend them
                 log.warning("cannot count router requests of app %s: %s", app_id, error)

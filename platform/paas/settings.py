@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "observability",
     "activity",
     "registry",
+    "metering",
+    "scaling",
 ]
 
 MIDDLEWARE = [
@@ -283,3 +285,5 @@ PAAS_METRICS_ROLLUP_HOURS = _env_int("PAAS_METRICS_ROLLUP_HOURS", 48)
 
 # Builds: their limits, base images and the images a Dockerfile may use.
 from paas.build_settings import *  # noqa: F403
+# Autoscaling, scale to zero and the activator.
+from paas.scaling_settings import *  # noqa: F403,E402

@@ -14,7 +14,7 @@ from django.conf import settings
 
 from router import endpoints, nginx, nginx_config
 from router.errors import RouterError
-from router.target import Address, Target, TargetKind
+from router.target import Address, Target, TargetKind, activator_address
 
 __all__ = ["RouterError", "remove_app", "restore", "route_app", "start", "stop"]
 
@@ -32,6 +32,8 @@ def _router_lock():
 def _addresses(target: Target) -> list[Address]:
     if target.kind is TargetKind.MAINTENANCE:
         return [nginx_config.maintenance_address()]
+    if target.kind is TargetKind.ACTIVATOR:
+        return [activator_address()]
     return list(target.addresses)  # none: the endpoint refuses new connections
 
 

@@ -57,6 +57,17 @@ class Scheduler(ABC):
         being retired is left to that."""
 
     @abstractmethod
+    def sleep(self, processes: Iterable[Process]) -> None:
+        """Stop the processes gracefully (SIGTERM, then SIGKILL after PAAS_STOP_TIMEOUT) and keep
+        them for a wake; returns once they have stopped."""
+
+    @abstractmethod
+    def wake(self, plan: ReleasePlan, processes: Iterable[Process], say: Say) -> list[Process]:
+        """Start sleeping processes of the plan again and check them as `start` does. On any
+        failure every one of them is stopped again (kept, asleep) and StartFailed (or
+        BackendError) says why."""
+
+    @abstractmethod
     def remove(self, processes: Iterable[Process]) -> None:
         """Remove the processes at once (SIGKILL)."""
 

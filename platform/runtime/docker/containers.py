@@ -1,9 +1,7 @@
 """App containers on the local Docker engine, one at a time, with the hardened profile: what the
 Docker scheduler (runtime/docker/scheduler.py) is built of."""
-import fcntl
 import secrets
 import socket
-import struct
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -20,7 +18,6 @@ from runtime.processes import BackendError, Process, ProcessSpec, ProcessState, 
 
 LABEL = "io.paas"
 PORT_ATTEMPTS = 5
-SIOCGIFADDR = 0x8915  # linux/sockios.h
 MB = 1024 * 1024
 # What ordinary images need to start as root and drop to their own user; every other
 # capability is dropped.
@@ -31,17 +28,6 @@ def _free_loopback_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def _interface_address(name: str) -> str | None:
-    """The IPv4 address of a local network interface, None if it has none (SIOCGIFADDR)."""
-    request = struct.pack("256s", name.encode()[:15])
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:
-            answer = fcntl.ioctl(probe.fileno(), SIOCGIFADDR, request)
-        except OSError:
-            return None
-    return socket.inet_ntoa(answer[20:24])
 
 
 class DockerContainers:
@@ -246,6 +232,28 @@ class DockerContainers:
             return
         self._remove_quietly(container)
 
+    def halt(self, process: Process, timeout: int) -> None:
+        """Stop, and keep: the engine's restart policy leaves a container stopped this way alone."""
+        container = self._container(process)
+        if container is None:
+            return
+        try:
+            container.stop(timeout=timeout)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError as error:
+            raise BackendError(f"the engine could not stop {process.label}: {explain(error)}") from None
+
+    def resume(self, process: Process) -> Process:
+        """Start a stopped container again; it keeps its published port (chosen at creation)."""
+        container = self._existing(process)
+        try:
+            container.start()
+            container.reload()
+        except docker.errors.APIError as error:
+            raise BackendError(f"the engine could not start {process.label} again: {explain(error)}") from None
+        return self._process(container)
+
     def _remove_quietly(self, container) -> None:
         try:
             container.remove(force=True, v=True)  # v: also the anonymous volumes of an image's VOLUMEs
@@ -267,18 +275,7 @@ class DockerContainers:
         networks.ensure_guard()
 
     def host_address(self) -> str:
-        try:
-            bridge = self.client.networks.get("bridge").attrs
-        except docker.errors.APIError as error:
-            raise BackendError(f"cannot read the engine's bridge network: {explain(error)}") from None
-        gateway = next((c["Gateway"] for c in bridge["IPAM"]["Config"] or [] if c.get("Gateway")), None)
-        # Docker 20.10 (Debian 12's docker.io) may leave the gateway out of the default bridge's
-        # IPAM config; the bridge interface itself always has it.
-        interface = (bridge.get("Options") or {}).get("com.docker.network.bridge.name", "docker0")
-        gateway = gateway or _interface_address(interface)
-        if gateway is None:
-            raise BackendError("the engine's bridge network has no gateway address (is dockerd running with --bridge=none?)")
-        return gateway
+        return networks.host_address(self.client)
 
     def image_exists(self, image: str) -> bool:
         return images.exists(self.client, image)

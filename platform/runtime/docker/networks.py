@@ -11,8 +11,11 @@ the host.
 Subnets come from PAAS_NETWORK_POOL, one /24 per app, chosen here rather than by Docker:
 Docker's default pools hold about thirty networks, a host's worth of apps would run out.
 """
+import fcntl
 import hashlib
 import ipaddress
+import socket
+import struct
 import subprocess
 import threading
 
@@ -20,6 +23,7 @@ import docker
 import docker.errors
 from django.conf import settings
 
+from runtime.docker.engine import explain
 from runtime.processes import BackendError
 
 LABEL = "io.paas"
@@ -29,6 +33,7 @@ SUBNET_PREFIX = 24
 INTERFACE_PREFIX = "paas"
 GUARD_CHAIN = "PAAS-GUARD"
 CREATE_ATTEMPTS = 20
+SIOCGIFADDR = 0x8915  # linux/sockios.h
 
 _known: set[str] = set()
 _lock = threading.Lock()
@@ -150,3 +155,30 @@ def ensure_guard() -> None:
         _iptables("-A", GUARD_CHAIN, "-p", "tcp", "-j", "REJECT", "--reject-with", "tcp-reset")
         _iptables("-A", GUARD_CHAIN, "-j", "REJECT", "--reject-with", "icmp-port-unreachable")
     _iptables("-I", "INPUT", "-i", f"{INTERFACE_PREFIX}+", "-j", GUARD_CHAIN)
+
+
+def _interface_address(name: str) -> str | None:
+    """The IPv4 address of a local network interface, None if it has none (SIOCGIFADDR)."""
+    request = struct.pack("256s", name.encode()[:15])
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            answer = fcntl.ioctl(probe.fileno(), SIOCGIFADDR, request)
+        except OSError:
+            return None
+    return socket.inet_ntoa(answer[20:24])
+
+
+def host_address(client: docker.DockerClient) -> str:
+    """This host's address on the engine's bridge: connections made from it reach the containers."""
+    try:
+        bridge = client.networks.get("bridge").attrs
+    except docker.errors.APIError as error:
+        raise BackendError(f"cannot read the engine's bridge network: {explain(error)}") from None
+    gateway = next((c["Gateway"] for c in bridge["IPAM"]["Config"] or [] if c.get("Gateway")), None)
+    # Docker 20.10 (Debian 12's docker.io) may leave the gateway out of the default bridge's
+    # IPAM config; the bridge interface itself always has it.
+    interface = (bridge.get("Options") or {}).get("com.docker.network.bridge.name", "docker0")
+    gateway = gateway or _interface_address(interface)
+    if gateway is None:
+        raise BackendError("the engine's bridge network has no gateway address (is dockerd running with --bridge=none?)")
+    return gateway

@@ -132,6 +132,25 @@ class DockerScheduler(Scheduler):
             with self._retiring_lock:
                 self._retiring.discard(process.id)
 
+    def sleep(self, processes: Iterable[Process]) -> None:
+        stops = [self._stopper.submit(self.containers.halt, p, settings.PAAS_STOP_TIMEOUT) for p in processes]
+        for stop in stops:
+            stop.result()
+
+    def wake(self, plan: ReleasePlan, processes: Iterable[Process], say: Say) -> list[Process]:
+        woken: list[Process] = []
+        try:
+            for process in processes:
+                say(f"Waking {process.label} of v{plan.version}")
+                woken.append(self.containers.resume(process))
+            for process in woken:
+                if process.process_type == "web":
+                    self._check(process, plan, say)
+        except BaseException:
+            self.sleep(woken)
+            raise
+        return woken
+
     def remove(self, processes: Iterable[Process]) -> None:
         for process in processes:
             self.containers.remove(process)
