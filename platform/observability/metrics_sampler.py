@@ -17,6 +17,7 @@ from redis.exceptions import RedisError
 
 from applications.models import App, Release
 from applications.selectors import live_release
+from metering.meter import Meter
 from observability import metrics, metrics_store, publisher, router_stats
 from observability.metrics_store import ROLLUP_SECONDS, MetricsUnavailable
 from runtime.processes import BackendError, Process, ProcessState, ProcessStats
@@ -49,6 +50,7 @@ class Sampler:
         self.apps_pool = ThreadPoolExecutor(max_workers=APP_THREADS, thread_name_prefix="apps")
         self.previous: dict[str, ProcessStats] = {}  # container id -> its last reading, for CPU %
         self.rolled_up: dict[int, float] = {}  # app id -> end of its last one-minute rollup
+        self.meter = Meter()
 
     @property
     def backend(self) -> Scheduler:
@@ -95,6 +97,7 @@ class Sampler:
         lives = [(app, live) for app in App.objects.order_by("pk") if (live := live_release(app)) is not None]
         list(self.apps_pool.map(lambda pair: sample(*pair), lives))
         self.previous = {cid: stats for cid, stats in self.previous.items() if cid in seen}
+        self.meter.end_pass(seen, [app.pk for app, _ in lives])
 
     def _sample_safely(self, app: App, live: Release, end: float, seen: set[str]) -> None:
         """One app's trouble must not stop the others' samples."""
@@ -110,16 +113,20 @@ class Sampler:
 
     def sample_app(self, app: App, live: Release, end: float, seen: set[str] | None = None) -> dict:
         """The app's sample for the window ending at `end` (not stored)."""
-        processes = [p for p in self.backend.processes(app.name) if p.release == live.version]
+        # Every release's processes are read: a draining one is not in the sample but is metered.
+        processes = self.backend.processes(app.name)
         readings = list(self.pool.map(self._read, processes))
         by_label = {}
         for process, (state, stats) in zip(processes, readings):
-            by_label[process.label] = metrics.process_json(stats, self.previous.get(process.id), state.restarts)
+            if process.release == live.version:
+                by_label[process.label] = metrics.process_json(stats, self.previous.get(process.id), state.restarts)
             if stats is not None:
                 self.previous[process.id] = stats
             if seen is not None:
                 seen.add(process.id)
         router = router_stats.collect(app.pk, end - settings.PAAS_METRICS_INTERVAL, end)
+        self.meter.observe(app.pk, end - settings.PAAS_METRICS_INTERVAL,
+                           [(process, stats) for process, (_, stats) in zip(processes, readings)], router.requests)
         return metrics.sample_json(end, by_label, router)
 
     def _read(self, process: Process) -> tuple[ProcessState, ProcessStats | None]:
