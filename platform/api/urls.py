@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from api import registry_hooks, teams, tokens, views
+from api import registry_hooks, teams, tokens, usage, views
 from api.http import not_found
 from observability.views import log_stream
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("teams/<str:team_name>/members/<str:username>", teams.team_member),
     path("teams/<str:team_name>/leave", teams.team_leave),
     path("teams/<str:team_name>/activity", teams.team_activity),
+    path("teams/<str:team_name>/usage", usage.team_usage),
     path("tokens", tokens.token_list),
     path("tokens/<int:token_id>", tokens.token_detail),
     path("apps", views.apps),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("apps/<str:app_name>/log-stream", log_stream),
     path("apps/<str:app_name>/metrics", views.app_metrics),
     path("apps/<str:app_name>/activity", views.app_activity),
+    path("apps/<str:app_name>/usage", usage.app_usage),
     path("apps/<str:app_name>/dynos", views.app_dynos),
     path("apps/<str:app_name>/dynos/<str:dyno>", views.app_dynos),
     path("apps/<str:app_name>/registry-webhook", registry_hooks.app_registry_webhook),
