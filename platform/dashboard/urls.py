@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from dashboard.views import apps, config, login, observability, platform_status, processes, releases, teams, tokens
+from dashboard.views import usage
 
 APP = "apps/<str:app_name>/"
 TEAM = "teams/<str:team_name>/"
@@ -33,6 +34,7 @@ urlpatterns = [
     path(APP + "activity/", processes.activity_page, name="app-activity"),
     path(APP + "logs/", observability.app_logs, name="app-logs"),
     path(APP + "metrics/", observability.app_metrics, name="app-metrics"),
+    path(APP + "usage/", usage.app_usage, name="app-usage"),
     path("teams/", teams.team_list, name="team-list"),
     path("teams/new", teams.team_new, name="team-new"),
     path(TEAM, teams.team_detail, name="team-detail"),
@@ -40,6 +42,7 @@ urlpatterns = [
     path(TEAM + "members/<str:username>/role", teams.member_role, name="team-member-role"),
     path(TEAM + "members/<str:username>/remove", teams.member_remove, name="team-member-remove"),
     path(TEAM + "leave", teams.team_leave, name="team-leave"),
+    path(TEAM + "usage/", usage.team_usage, name="team-usage"),
     path("tokens/", tokens.token_list, name="token-list"),
     path("tokens/new", tokens.token_new, name="token-new"),
     path("tokens/<int:token_id>/revoke", tokens.token_remove, name="token-revoke"),
