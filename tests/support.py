@@ -95,8 +95,9 @@ def _bindable(port: int) -> bool:
 def free_route_port_base() -> int:
     """A PAAS_ROUTE_PORT_BASE whose 1000 ports no platform instance's rules on this host use yet."""
     used = {int(port) // 1000 * 1000 for port in re.findall(r"^-A PAAS-\S+ .*--dport (\d+)", nat_rules(), re.MULTILINE)}
-    # The router's maintenance server listens on the base port itself: a leftover router holds it.
-    free = [base for base in range(41000, 60000, 1000) if base not in used and _bindable(base)]
+    # The router's maintenance server listens on the base port itself, the activator on the next
+    # one: a leftover router or activator holds them.
+    free = [base for base in range(41000, 60000, 1000) if base not in used and _bindable(base) and _bindable(base + 1)]
     assert free, "every route port range is taken: remove stale PAAS-* chains (iptables -t nat -S)"
     return random.choice(free)
 
@@ -165,6 +166,18 @@ class Platform:
             return error.code, error.read().decode()
 
 
+    def log_text(self, app: str, lines: int = 200) -> str:
+        """The app's recent log stream, as `heroku logs` shows it; "" while no app has that name."""
+        request = urllib.request.Request(f"{self.web_url}/api/apps/{app}/log-stream?lines={lines}",
+                                         headers={"Authorization": f"Bearer {self.admin_token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.read().decode()
+        except urllib.error.HTTPError as error:
+            if error.code == 404:
+                return ""
+            raise
+
     def wait_for(self, what: str, predicate, timeout: float = 60):
         """Poll `predicate` until it returns something truthy; fail naming `what` after `timeout`."""
         deadline = time.monotonic() + timeout
@@ -219,6 +232,10 @@ def start_platform(tmp: Path, **overrides: str) -> Platform:
         "PAAS_CHECK_ATTEMPTS": "40",
         "PAAS_CHECK_INTERVAL": "0.25",
         "PAAS_RECONCILE_INTERVAL": "0.5",
+        # Autoscaling reacts within seconds, so its tests take seconds (rules are per app).
+        "PAAS_AUTOSCALE_UP_SECONDS": "2",
+        "PAAS_AUTOSCALE_DOWN_SECONDS": "4",
+        "PAAS_AUTOSCALE_INTERVAL": "0.5",
         # A short backlog, so the slow-viewer test overflows it with a modest burst of lines.
         "PAAS_VIEWER_BACKLOG": "16",
         # The tests' Dockerfiles start FROM the imported busybox image, an install's own base image.
@@ -274,6 +291,7 @@ class SourceTree:
 
     def write(self, files: dict[str, str]) -> "SourceTree":
         for name, text in files.items():
+            (self.path / name).parent.mkdir(parents=True, exist_ok=True)
             (self.path / name).write_text(text)
         return self
 
@@ -308,9 +326,9 @@ def static_site(text: str, base: str = BASE_IMAGE) -> dict[str, str]:
 class Load(threading.Thread):
     """Steady GETs through the router on a keep-alive connection, counting failures."""
 
-    def __init__(self, platform, app: str, expected: str) -> None:
+    def __init__(self, platform, app: str, expected: str, path: str = "/") -> None:
         super().__init__(daemon=True)
-        self.platform, self.host, self.expected = platform, f"{app}.localhost", expected
+        self.platform, self.host, self.expected, self.path = platform, f"{app}.localhost", expected, path
         self.sent, self.failures, self.halt = 0, [], threading.Event()
 
     def run(self) -> None:
@@ -318,7 +336,7 @@ class Load(threading.Thread):
         while not self.halt.is_set():
             try:
                 conn = conn or http.client.HTTPConnection("127.0.0.1", self.platform.router_port, timeout=5)
-                conn.request("GET", "/", headers={"Host": self.host})
+                conn.request("GET", self.path, headers={"Host": self.host})
                 response = conn.getresponse()
                 body = response.read().decode()
                 if (response.status, body) != (200, self.expected):

@@ -36,6 +36,7 @@ class Autoscaler:
         # App id -> when a pass first saw it awake since it last slept (or since this process
         # started): an app that just woke, or was just given a rule, gets its idle window whole.
         self.awake_since: dict[int, float] = {}
+        self.changed_at: dict[int, float] = {}  # app id -> when this process last changed its quantity
 
     @property
     def scheduler(self) -> Scheduler:
@@ -65,6 +66,7 @@ class Autoscaler:
             except (MetricsUnavailable, BackendError) as error:
                 log.warning("autoscaling %s: %s", row.app.name, error)
         self.awake_since = {app_id: at for app_id, at in self.awake_since.items() if app_id in autoscaled}
+        self.changed_at = {app_id: at for app_id, at in self.changed_at.items() if app_id in autoscaled}
 
     def _look_at(self, row: Formation, now: float) -> None:
         app, rule = row.app, rule_of(row)
@@ -82,6 +84,7 @@ class Autoscaler:
             idle=now - max(last + 1 if last is not None else 0, awake_since),
             up_window=up,
             down_window=down,
+            since_change=now - self.changed_at.get(app.pk, 0.0),
         )
         decision = decide(rule, row.quantity, load)
         if decision is None:
@@ -90,6 +93,7 @@ class Autoscaler:
             self._sleep(app, decision)
         else:
             self._scale(row, decision)
+            self.changed_at[app.pk] = now
 
     def _scale(self, row: Formation, decision: Decision) -> None:
         app = row.app

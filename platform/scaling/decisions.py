@@ -13,6 +13,7 @@ class Load:
     idle: float  # seconds since its last request ended (or since it was seen awake, if later)
     up_window: float
     down_window: float
+    since_change: float = float("inf")  # seconds since the quantity last changed
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,10 @@ def decide(rule: AutoscaleRule, quantity: int, load: Load) -> Decision | None:
     if load.recent > rule.concurrency * quantity and quantity < rule.max:
         wanted = min(rule.max, math.ceil(load.recent / rule.concurrency))
         return Decision(wanted, f"{load.recent:.1f} requests in flight for {quantity} containers > {rule.concurrency} each")
+    # A down window that began before the last change averages load of another quantity (the
+    # seconds before a load step, say): it must lie wholly after the change.
     wanted = max(rule.floor, math.ceil(load.settled / rule.concurrency))
-    if wanted < quantity:
+    if wanted < quantity and load.since_change >= load.down_window:
         return Decision(wanted, (f"{load.settled:.1f} requests in flight over the last {load.down_window:g}s "
                                  f"fit {wanted} containers at {rule.concurrency} each"))
     return None

@@ -1,8 +1,6 @@
 """Operating a deployed app on the real engine and router: maintenance mode, a restart under
 load that drops nothing, and deleting an app (after which its name can be used again)."""
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -35,15 +33,7 @@ def renamed(platform, old: str, new: str) -> bool:
 def platform_log(platform, app: str) -> str:
     """The app's recent log stream, as `heroku logs` shows it; "" while no app has that name
     (a rename in progress has taken the new one)."""
-    request = urllib.request.Request(f"{platform.web_url}/api/apps/{app}/log-stream?lines=200",
-                                     headers={"Authorization": f"Bearer {platform.admin_token}"})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.read().decode()
-    except urllib.error.HTTPError as error:
-        if error.code == 404:
-            return ""
-        raise
+    return platform.log_text(app)
 
 
 def test_maintenance_mode_answers_503_and_switching_it_off_serves_again(platform, tmp_path):

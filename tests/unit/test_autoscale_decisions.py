@@ -5,8 +5,8 @@ from scaling.decisions import Load, decide
 RULE = AutoscaleRule(min=0, max=4, concurrency=10, idle_seconds=60)
 
 
-def load(recent: float = 0.0, settled: float = 0.0, idle: float = 0.0) -> Load:
-    return Load(recent=recent, settled=settled, idle=idle, up_window=3, down_window=30)
+def load(recent: float = 0.0, settled: float = 0.0, idle: float = 0.0, since_change: float = 100.0) -> Load:
+    return Load(recent=recent, settled=settled, idle=idle, up_window=3, down_window=30, since_change=since_change)
 
 
 def test_more_requests_in_flight_than_the_processes_take_adds_what_they_need_up_to_max():
@@ -23,6 +23,12 @@ def test_load_that_fits_fewer_processes_over_the_down_window_removes_the_surplus
     assert "14.0 requests in flight over the last 30s fit 2 containers" in decision.reason
     assert decide(RULE, 4, load(recent=0.0, settled=0.0)).quantity == 1  # scale to zero is sleep's
     assert decide(AutoscaleRule(min=2, max=4), 4, load()).quantity == 2
+
+
+def test_no_scale_down_until_a_whole_down_window_has_passed_since_the_last_change():
+    """Else the seconds before a load step, averaged in, would undo the step's scale-up."""
+    assert decide(RULE, 3, load(recent=14.0, settled=5.0, since_change=10)) is None
+    assert decide(RULE, 3, load(recent=14.0, settled=5.0, since_change=30)).quantity == 1
 
 
 def test_a_load_between_the_up_and_down_thresholds_changes_nothing():
