@@ -1,8 +1,8 @@
 """The meter: the metrics sampler hands it each app's readings every sample, and it adds what
 every running container used since its previous reading into the hour's UsageBucket.
 
-Which hour: the whole of a reading's delta goes to the hour of the sampled window. Windows are
-aligned to PAAS_METRICS_INTERVAL, which divides an hour, so no window spans two hours; the
+Which hour: the whole of a reading's delta goes to the hour of the sampled window's start.
+Windows are aligned to PAAS_METRICS_INTERVAL (5 s divides an hour), so none spans two hours; the
 readings lag their window by the sampler's ROUTER_LAG (~2 s), so that much use at the end of an
 hour lands in the next one. Splitting each delta would cost a second row write for no figure a
 user could tell apart.
@@ -11,7 +11,7 @@ First readings: a container first read since the meter started counts all its CP
 started, and its running time since it was created (or since the app's previous pass, if that is
 shorter: it was not running then). The exception is a container already running before the
 meter started, read in the meter's first pass of its app: an earlier sampler may have counted
-it, so that reading is only the base for the next delta (at most one interval is lost).
+it, so that reading is only the base for the next delta (its use while no sampler ran is lost).
 
 Stopped, sleeping or scaled-away containers have no reading and cost nothing; the use of a
 container between its last reading and its stop (under one interval) is not counted.

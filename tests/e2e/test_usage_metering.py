@@ -1,6 +1,7 @@
 """Usage metering against the shared platform: a worker that burns a known amount of CPU shows
 it in the usage API (±10 %), a type scaled to 0 shows 0, and a stopped worker costs nothing more."""
 import pytest
+from playwright.sync_api import Page, expect
 
 from tests.support import BASE_IMAGE, SourceTree
 
@@ -74,3 +75,12 @@ def test_a_burning_worker_shows_its_cpu_seconds_and_a_type_at_zero_and_a_stopped
     assert worker["container_seconds"] >= worker["cpu_seconds"] * 0.9  # one thread: no more CPU than time
     assert worker["memory_reserved_gb_seconds"] > worker["memory_used_gb_seconds"] > 0
     assert later["totals"]["cpu_seconds"] == pytest.approx(sum(t["cpu_seconds"] for t in later["process_types"].values()))
+
+
+def test_the_usage_pages_draw_their_chart_in_a_browser(page: Page, platform):
+    app = platform.new_app()
+    for path in (f"/apps/{app}/usage/", "/teams/default/usage/"):
+        page.goto(f"{platform.web_url}{path}")
+        expect(page.locator("#usage-chart")).to_have_attribute("data-drawn", "true")
+        expect(page.locator("#usage-chart canvas")).to_have_count(1)
+        expect(page.locator("#usage-chart .u-legend")).to_contain_text("vCPU-seconds")
