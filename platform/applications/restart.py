@@ -75,7 +75,9 @@ def restart(app: App, which: str | None) -> None:
             current = [holders[slot] for slot in sorted(holders)]
             chosen = [p for p in current if _chosen(p, which)]
             started = scheduler.start(plan, tell, slots=[(p.process_type, p.index) for p in chosen])
-            kept = [p for p in current if p.process_type == "web" and p not in chosen]
+            # Not a stopped one (a sleeping app's, when only its workers restart): routing it would
+            # call the app awake with nothing answering.
+            kept = [p for p in current if p.process_type == "web" and p not in chosen and scheduler.state(p).running]
             traffic_point(app, scheduler.web_addresses([*kept, *started]))
         except (BackendError, routing.RouterError, config_crypto.ConfigKeyError) as error:
             scheduler.remove(started)

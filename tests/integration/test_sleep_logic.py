@@ -148,3 +148,26 @@ def test_a_stopped_process_of_a_sleeping_app_is_not_called_crashed(shop, fake):
     status = app_status(shop, live_release(shop))
     web = next(row for row in status.types if row.process_type == "web")
     assert [p.state for p in web.processes] == ["sleeping"]
+
+
+def test_restarting_only_the_workers_of_a_sleeping_app_leaves_it_asleep(shop, fake, routes):
+    from applications.restart import restart
+
+    app_sleep(fake, shop, "idle")
+    routes.clear()
+    restart(shop, "worker")
+
+    assert fake.started == [[("worker", 1)]]
+    assert App.objects.get(pk=shop.pk).sleeping_since is not None
+    assert routes.targets == [Target.activator()]
+
+
+def test_restarting_a_sleeping_apps_web_wakes_it_on_new_processes(shop, fake, routes):
+    from applications.restart import restart
+
+    app_sleep(fake, shop, "idle")
+    restart(shop, "web")
+
+    [new] = [p for p in fake.processes("shop") if p.label == "web.1" and fake.state(p).running]
+    assert App.objects.get(pk=shop.pk).sleeping_since is None
+    assert routes.targets[-1] == Target.web([new.address])
