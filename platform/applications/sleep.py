@@ -10,6 +10,7 @@ import dataclasses
 import math
 import time
 
+from django.conf import settings
 from django.utils import timezone
 
 from applications.autoscale_rule import rule_of
@@ -26,6 +27,10 @@ from runtime.scheduler import Address, Say, Scheduler
 
 # A wake is watched by a held request: its checks poll this often (within the same deadline).
 WAKE_CHECK_INTERVAL = 0.02
+# Between the switch to the activator and the stop: a request that reached a web process just
+# before the switch (the app was idle until then) finishes. Short, since the lock is held and a
+# request arriving meanwhile waits for it.
+SLEEP_GRACE_SECONDS = 1.0
 
 
 class WakeFailed(Exception):
@@ -59,6 +64,7 @@ def app_sleep(scheduler: Scheduler, app: App, reason: str) -> None:
         return
     App.objects.filter(pk=app.pk).update(sleeping_since=timezone.now())
     traffic_point(app, [])
+    time.sleep(min(SLEEP_GRACE_SECONDS, settings.PAAS_DRAIN_SECONDS))
     holders, others, _ = _web(scheduler, app, live)
     scheduler.remove(others)
     scheduler.sleep(holders.values())

@@ -17,8 +17,9 @@ RULE = {"min": 0, "max": 3, "concurrency": 10, "idle_seconds": 60}
 
 
 @pytest.fixture
-def shop(db, isolated, fake, routes) -> App:
-    """v1 of shop is live on web.1 and worker.1; web autoscales from 0."""
+def shop(db, isolated, fake, routes, settings) -> App:
+    """v1 of shop is live on web.1 and worker.1; web autoscales from 0 (and sleeps with no grace)."""
+    settings.PAAS_DRAIN_SECONDS = 0
     app = App.objects.create(name="shop", team=Team.objects.create(name="acme"))
     logstream.discard(app.pk)
     Formation.objects.create(app=app, process_type="web", quantity=1, memory_mb=256, cpus=0.5, autoscale=RULE)
