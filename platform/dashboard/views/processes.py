@@ -4,12 +4,13 @@ from django.shortcuts import render
 
 from access.policy import Action
 from activity.selectors import activity_of_app
-from applications.formation import formation_ensure, formation_update
+from applications.autoscale_rule import rule_of
+from applications.formation import formation_ensure, formation_get, formation_update
 from applications.maintenance import app_maintenance_set
 from applications.restart import restart_request
 from applications.selectors import live_release
 from dashboard.http import app_view
-from paas.errors import UserError
+from dashboard.scale_form import autoscale_fields, scale_change, scale_notice
 from paas.failures import needs_redis
 
 
@@ -19,6 +20,7 @@ def _context(request: HttpRequest, app, **extra) -> dict:
     rows = list(formation_ensure(app, live).values()) if live else []
     for row in rows:
         row.command = (live.process_types.get(row.process_type) if live else "") or "(the image's command)"
+        row.autoscaling = autoscale_fields(row)
     return {"app": app, "live": live, "formation": rows, "can": request.can, **extra}
 
 
@@ -27,22 +29,14 @@ def scale_page(request: HttpRequest, app) -> HttpResponse:
     return render(request, "dashboard/app_scale.html", {**_context(request, app), "tab": "scale"})
 
 
-def _whole(value: str, what: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise UserError(f"{what} must be a whole number") from None
-
-
 @app_view(Action.OPERATE, "POST")
 @needs_redis
 def scale(request: HttpRequest, app) -> HttpResponse:
-    process_type = request.POST.get("type", "")
-    change = {"type": process_type, "quantity": _whole(request.POST.get("quantity"), f"the quantity of {process_type}")}
-    if request.POST.get("memory_mb"):
-        change["memory_mb"] = _whole(request.POST["memory_mb"], f"the memory of {process_type}")
+    change = scale_change(request.POST)
+    was_autoscaled = any(rule_of(row) for row in formation_get(app) if row.process_type == change["type"])
     formation_update(app=app, user=request.user, updates=[change])
-    return render(request, "dashboard/partials/formation.html", _context(request, app, notice=f"Scaled {process_type}."))
+    notice = scale_notice(change, was_autoscaled)
+    return render(request, "dashboard/partials/formation.html", _context(request, app, notice=notice))
 
 
 @app_view(Action.OPERATE, "POST")
