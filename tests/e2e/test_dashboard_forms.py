@@ -99,7 +99,7 @@ def test_config_vars_scaling_and_maintenance_from_their_pages(page, platform, tm
 
     page.goto(f"{platform.web_url}/apps/{app}/scale/")
     page.fill("input[aria-label='quantity of web']", "2")
-    page.click("tr[data-type=web] >> text=Scale")
+    page.click("tr[data-type=web] >> button:has-text('Scale')")  # not the "Autoscale" box's label
     expect(page.locator("#formation")).to_contain_text("Scaled web.")
     expect(page.locator("input[aria-label='quantity of web']")).to_have_value("2")
     platform.wait_for("two web processes", lambda: len(platform.containers(app, process_type="web")) == 2)
@@ -112,3 +112,30 @@ def test_config_vars_scaling_and_maintenance_from_their_pages(page, platform, tm
     expect(page.locator("#formation")).to_contain_text("Turn maintenance mode on")
     platform.wait_for("the app to serve again", lambda: platform.get(app)[0] == 200, timeout=10)
     assert platform.get(app) == (200, "configured\n")
+
+
+def _web_rule(platform, app: str):
+    status, rows = platform.api("GET", f"/api/apps/{app}/formation")
+    assert status == 200, rows
+    return next(row for row in rows if row["type"] == "web")["autoscale"]
+
+
+def test_autoscaling_is_turned_on_and_off_from_the_scaling_page(page, platform, tmp_path):
+    app = deploy_site(platform, tmp_path / "src", "autoscaled\n")
+    page.goto(f"{platform.web_url}/apps/{app}/scale/")
+    page.check("input[aria-label='autoscale web']")
+    page.fill("input[aria-label='autoscale minimum of web']", "0")
+    page.fill("input[aria-label='autoscale maximum of web']", "3")
+    page.fill("input[aria-label='autoscale concurrency of web']", "7")
+    page.fill("input[aria-label='autoscale idle seconds of web']", "600")
+    page.click("tr[data-type=web] >> button:has-text('Scale')")
+    expect(page.locator("#formation")).to_contain_text("Autoscaling web between 0 and 3 processes (sleeps when idle).")
+    expect(page.locator("input[aria-label='quantity of web']")).to_have_attribute("readonly", "")
+    assert _web_rule(platform, app) == {"min": 0, "max": 3, "concurrency": 7, "idle_seconds": 600}
+
+    htmx_settled(page)
+    page.uncheck("input[aria-label='autoscale web']")
+    page.click("tr[data-type=web] >> button:has-text('Scale')")
+    expect(page.locator("#formation")).to_contain_text("Autoscaling of web is off: it keeps 1.")
+    expect(page.locator("input[aria-label='quantity of web']")).not_to_have_attribute("readonly", "")
+    assert _web_rule(platform, app) is None
