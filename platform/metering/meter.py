@@ -14,7 +14,8 @@ meter started, read in the meter's first pass of its app: an earlier sampler may
 it, so that reading is only the base for the next delta (its use while no sampler ran is lost).
 
 Stopped, sleeping or scaled-away containers have no reading and cost nothing; the use of a
-container between its last reading and its stop (under one interval) is not counted.
+container between its last reading and its stop (under one interval) is not counted, nor a
+container that ran between two passes and was never read (a wake shorter than an interval).
 """
 import logging
 import threading

@@ -1,13 +1,17 @@
 """Usage metering against the shared platform: a worker that burns a known amount of CPU shows
-it in the usage API (±10 %), a type scaled to 0 shows 0, and a stopped worker costs nothing more."""
+it in the usage API (±10 %), a type scaled to 0 shows 0, a stopped worker and a sleeping web
+cost nothing more, and the usage pages draw their chart."""
+import time
+
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support import BASE_IMAGE, SourceTree
+from tests.support import BASE_IMAGE, SourceTree, deploy_site
 
 pytestmark = pytest.mark.e2e
 
 BURN_SECONDS = 15
+IDLE = 12  # a sleepy web's idle window: long enough for the sampler to read it awake
 # A busy loop that stops once the shell has used BURN_SECONDS of CPU time (utime + stime in its
 # /proc stat, in 1/100 s), then idles: the figure to expect does not depend on how busy the host
 # is, and the meter reads the container again after the loop has ended.
@@ -75,6 +79,39 @@ def test_a_burning_worker_shows_its_cpu_seconds_and_a_type_at_zero_and_a_stopped
     assert worker["container_seconds"] >= worker["cpu_seconds"] * 0.9  # one thread: no more CPU than time
     assert worker["memory_reserved_gb_seconds"] > worker["memory_used_gb_seconds"] > 0
     assert later["totals"]["cpu_seconds"] == pytest.approx(sum(t["cpu_seconds"] for t in later["process_types"].values()))
+
+
+def sampled_after(platform, app: str, moment: float) -> None:
+    """Wait until the sampler has finished a pass that began after `moment` (unix seconds): the
+    metrics sample of the window after the next one is stored after that pass's usage is written."""
+    def done() -> bool:
+        status, body = platform.api("GET", f"/api/apps/{app}/metrics?since={moment}")
+        return status == 200 and sum(sample["t"] > moment for sample in body["samples"]) >= 2
+
+    platform.wait_for("the sampler's passes", done, timeout=60)
+
+
+def test_a_sleeping_web_costs_nothing_and_its_wake_counts_from_then_with_its_request(platform, tmp_path):
+    app = deploy_site(platform, tmp_path / "site", "awake\n")
+    status, body = platform.api("PATCH", f"/api/apps/{app}/formation",
+                                [{"type": "web", "autoscale": {"min": 0, "max": 1, "idle_seconds": IDLE}}])
+    assert status == 200, body
+    platform.wait_for(f"{app} to sleep", lambda: platform.api("GET", f"/api/apps/{app}")[1]["sleeping"]
+                      and not platform.containers(app, process_type="web"), timeout=60)
+    sampled_after(platform, app, time.time())
+    asleep = usage(platform, app)["process_types"]["web"]
+    slept_from = time.time()
+    sampled_after(platform, app, slept_from + 15)
+    assert usage(platform, app)["process_types"]["web"] == asleep  # ~20 s asleep: nothing added
+
+    assert platform.get(app) == (200, "awake\n")
+    # It sleeps again IDLE seconds after the request: the sampler reads it running before then.
+    woke = platform.wait_for("the woken web to be metered", lambda: (
+        (web := usage(platform, app)["process_types"]["web"])["container_seconds"] > asleep["container_seconds"]
+        and web["requests"] > asleep["requests"] and web), timeout=IDLE + 30)
+    # At most the time since the pass before the wake, not the time asleep.
+    assert woke["container_seconds"] - asleep["container_seconds"] < time.time() - slept_from - 5
+    assert woke["requests"] - asleep["requests"] >= 1
 
 
 def test_the_usage_pages_draw_their_chart_in_a_browser(page: Page, platform):
