@@ -4,7 +4,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: up down admin-token test prereqs prereqs-for-tests base-images venv bench bench-zero-downtime bench-rollback bench-log-pipeline bench-dashboard bench-buildpack bench-registry bench-faults bench-sample-apps
+.PHONY: up down admin-token test prereqs prereqs-for-tests base-images venv bench bench-zero-downtime bench-rollback bench-log-pipeline bench-dashboard bench-buildpack bench-registry bench-faults bench-sample-apps bench-cold-start bench-autoscale
 
 # Builds the buildpacks' base images first (cached per machine): hosts with no registry have no other.
 up: prereqs venv base-images
@@ -35,6 +35,8 @@ bench: prereqs-for-tests venv base-images
 	$(PYTHON) bench/registry_deploys.py
 	$(PYTHON) bench/faults.py
 	$(PYTHON) bench/sample_apps.py
+	$(PYTHON) bench/cold_start.py
+	$(PYTHON) bench/autoscale.py
 
 bench-zero-downtime: prereqs venv
 	$(PYTHON) bench/zero_downtime.py
@@ -59,6 +61,12 @@ bench-faults: prereqs-for-tests venv base-images
 
 bench-sample-apps: prereqs-for-tests venv base-images
 	$(PYTHON) bench/sample_apps.py
+
+bench-cold-start: prereqs-for-tests venv
+	$(PYTHON) bench/cold_start.py
+
+bench-autoscale: prereqs-for-tests venv
+	$(PYTHON) bench/autoscale.py
 
 prereqs:
 	@scripts/prereqs
