@@ -80,6 +80,7 @@ class Autoscaler:
         last = router_load.last_request(app.pk)
         load = Load(
             recent=router_load.in_flight(app.pk, end - int(up), end),
+            latest=router_load.in_flight(app.pk, end - 1, end),
             settled=router_load.in_flight(app.pk, end - int(down), end),
             idle=now - max(last + 1 if last is not None else 0, awake_since),
             up_window=up,

@@ -9,6 +9,7 @@ from applications.autoscale_rule import AutoscaleRule
 @dataclass(frozen=True)
 class Load:
     recent: float  # requests in flight, on average over the up window (seconds)
+    latest: float  # the same over the last whole second: what a step has reached by now
     settled: float  # the same over the longer down window
     idle: float  # seconds since its last request ended (or since it was seen awake, if later)
     up_window: float
@@ -27,7 +28,8 @@ def decide(rule: AutoscaleRule, quantity: int, load: Load) -> Decision | None:
     if rule.scales_to_zero and load.idle >= rule.idle_seconds:
         return Decision(0, f"no request for {load.idle:.0f}s (idle_seconds is {rule.idle_seconds})")
     if load.recent > rule.concurrency * quantity and quantity < rule.max:
-        wanted = min(rule.max, math.ceil(load.recent / rule.concurrency))
+        # Sized by the latest second too: a window that began before a load step averages it down.
+        wanted = min(rule.max, math.ceil(max(load.recent, load.latest) / rule.concurrency))
         return Decision(wanted, f"{load.recent:.1f} requests in flight for {quantity} containers > {rule.concurrency} each")
     # A down window that began before the last change averages load of another quantity (the
     # seconds before a load step, say): it must lie wholly after the change.

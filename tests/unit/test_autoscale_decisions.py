@@ -5,8 +5,10 @@ from scaling.decisions import Load, decide
 RULE = AutoscaleRule(min=0, max=4, concurrency=10, idle_seconds=60)
 
 
-def load(recent: float = 0.0, settled: float = 0.0, idle: float = 0.0, since_change: float = 100.0) -> Load:
-    return Load(recent=recent, settled=settled, idle=idle, up_window=3, down_window=30, since_change=since_change)
+def load(recent: float = 0.0, settled: float = 0.0, idle: float = 0.0, since_change: float = 100.0,
+         latest: float = 0.0) -> Load:
+    return Load(recent=recent, latest=latest, settled=settled, idle=idle, up_window=3, down_window=30,
+                since_change=since_change)
 
 
 def test_more_requests_in_flight_than_the_processes_take_adds_what_they_need_up_to_max():
@@ -15,6 +17,12 @@ def test_more_requests_in_flight_than_the_processes_take_adds_what_they_need_up_
     assert decision.reason == "34.0 requests in flight for 1 containers > 10 each"
     assert decide(RULE, 2, load(recent=90.0, settled=90.0)).quantity == 4  # max holds
     assert decide(RULE, 4, load(recent=90.0, settled=90.0)) is None
+
+
+def test_a_load_step_is_sized_by_its_latest_second_not_the_window_that_began_before_it():
+    decision = decide(RULE, 1, load(recent=21.2, latest=38.0, settled=8.0))
+    assert decision.quantity == 4
+    assert decide(RULE, 1, load(recent=9.0, latest=38.0)) is None  # one busy second is not sustained load
 
 
 def test_load_that_fits_fewer_processes_over_the_down_window_removes_the_surplus_down_to_one():

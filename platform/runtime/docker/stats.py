@@ -24,7 +24,8 @@ def read(client: docker.DockerClient, process: Process) -> ProcessStats | None:
     # do not use (the sampler keeps its own previous reading).
     try:
         raw = client.api.stats(process.id, stream=False, one_shot=True)
-    except docker.errors.NotFound:
+    except (docker.errors.NotFound, ValueError):
+        # ValueError: a half-written answer (JSONDecodeError) of a container being removed just then.
         return None
     except docker.errors.InvalidVersion:
         raise BackendError("metrics need Docker Engine API 1.41 (Docker 20.10) or newer; upgrade Docker") from None
