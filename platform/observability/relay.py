@@ -21,6 +21,10 @@ log = logging.getLogger(__name__)
 
 BATCH_SECONDS = 0.05
 MAX_BATCH = 2000
+# A batch is one websocket message to each viewer: kept well under the 1 MiB that websocket
+# clients commonly accept (the websockets library's default), however long its lines. 2,000
+# lines of a relay that fell behind came to 1.1 MiB, and a viewer was cut off with 1009.
+MAX_BATCH_BYTES = 512 * 1024
 IDLE_BLOCK_MS = 200
 
 
@@ -56,8 +60,10 @@ class Relay:
             return 0
         streams = {logstream.stream_key(app_id): position for app_id, position in self.positions.items()}
         result = await self.redis.xread(streams, count=MAX_BATCH, block=IDLE_BLOCK_MS)
-        sends, moved = [], {}
+        sends, moved, relayed = [], {}, 0
         for key, rows in result or []:
+            rows = _within_bytes(rows)  # the rest is read next round, from where this batch ends
+            relayed += len(rows)
             app_id = logstream.app_id_of(key)
             moved[app_id] = rows[-1][0].decode()
             first, last = int(rows[0][1][b"n"]), int(rows[-1][1][b"n"])
@@ -67,7 +73,7 @@ class Relay:
         await asyncio.gather(*sends)
         self.positions.update(moved)
         await self.redis.hset(positions_key(), mapping={str(app): pos for app, pos in moved.items()})
-        return sum(len(rows) for _, rows in result)
+        return relayed
 
     async def run(self, should_stop: threading.Event) -> None:
         await self.load_positions()
@@ -93,3 +99,13 @@ async def _run(should_stop: threading.Event) -> None:
 def run_forever(should_stop: threading.Event) -> None:
     """Relay until `should_stop` is set (the log shipper runs this in a thread)."""
     asyncio.run(_run(should_stop))
+
+
+def _within_bytes(rows: list) -> list:
+    """The first rows whose lines stay within MAX_BATCH_BYTES (always at least one)."""
+    size = 0
+    for count, (_, fields) in enumerate(rows):
+        size += len(fields[b"j"]) + 1
+        if size > MAX_BATCH_BYTES and count:
+            return rows[:count]
+    return rows
