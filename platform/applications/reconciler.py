@@ -126,8 +126,11 @@ class Reconciler:
         with app_rollout_lock(app, wait=False) as acquired:
             if not acquired:
                 return  # a rollout is changing it; the next pass looks again
-            if not App.objects.filter(pk=app.pk).exists():
-                return  # deleted since this pass listed it (the deletion held the lock)
+            if not App.objects.filter(pk=app.pk, name=app.name).exists():
+                # Deleted or renamed since this pass listed it (the change held the lock): under
+                # the name the pass read, its processes would be started and its host name routed
+                # anew. The next pass sees it as it is.
+                return
             live = live_release(app)
             processes = self.scheduler.processes(app.name)
             others = [p for p in processes if live is None or p.release != live.version]

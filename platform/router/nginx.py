@@ -122,6 +122,9 @@ def _change_apps(changes: dict[str, str | None]) -> None:
     previous = {name: (apps_dir() / name).read_text() if (apps_dir() / name).exists() else None for name in changes}
     if previous == changes:
         return
+    # A reload closes idle keep-alive client connections of every app: worth a line in the log.
+    log.info("router reload for %s", ", ".join(f"{name} ({'removed' if text is None else 'written'})"
+                                               for name, text in changes.items() if previous[name] != text))
     generation = write_main_config()
     for name, text in changes.items():
         _put(name, text)

@@ -40,10 +40,10 @@ BEAT_SECONDS = 5
 WAKE_THREADS = 8
 
 
-def original_port(sock: socket.socket) -> int:
-    """The port the client connected to before the kernel's DNAT rule sent it here."""
+def original_destination(sock: socket.socket) -> Address:
+    """The address the client connected to before the kernel's DNAT rule sent it here."""
     raw = sock.getsockopt(socket.SOL_IP, SO_ORIGINAL_DST, 16)  # a struct sockaddr_in
-    return struct.unpack_from("!H", raw, 2)[0]
+    return socket.inet_ntoa(raw[4:8]), struct.unpack_from("!H", raw, 2)[0]
 
 
 class Activator:
@@ -80,7 +80,10 @@ class Activator:
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.held += 1
         try:
-            app_id = original_port(writer.get_extra_info("socket")) - settings.PAAS_ROUTE_PORT_BASE
+            destination = original_destination(writer.get_extra_info("socket"))
+            if destination == writer.get_extra_info("sockname"):
+                return  # made to this port itself, not an app's endpoint sent here: it names no app
+            app_id = destination[1] - settings.PAAS_ROUTE_PORT_BASE
             try:
                 addresses = await self._woken(app_id)
             except WakeFailed as reason:

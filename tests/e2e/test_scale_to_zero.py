@@ -98,3 +98,14 @@ def test_a_wake_that_cannot_succeed_answers_503_with_the_reason_and_leaves_nothi
     status, text = platform.get(app)
     assert status == 503 and f"image {image} is not on this host" in text
     assert not platform.containers(app)
+
+
+def test_a_connection_made_to_the_activator_itself_names_no_app_and_is_closed(platform):
+    """Only a sleeping app's endpoint, sent there by the router's rules, names an app; a local
+    client connecting to the activator's port directly wakes nothing and is answered nothing."""
+    import socket
+
+    port = int(platform.env["PAAS_ROUTE_PORT_BASE"]) + 1
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as client:
+        client.sendall(b"GET / HTTP/1.1\r\nHost: anything.localhost\r\n\r\n")
+        assert client.recv(1024) == b""  # closed, with no answer

@@ -68,7 +68,8 @@ def test_a_burning_worker_shows_its_cpu_seconds_and_a_type_at_zero_and_a_stopped
     status, body = platform.api("PATCH", f"/api/apps/{app}/formation", [{"type": "worker", "quantity": 0}])
     assert status == 200, body
     platform.wait_for("the worker to stop", lambda: not platform.containers(app, process_type="worker"), timeout=60)
-    stopped = after_samples(platform, app)
+    # Two passes more for a reading taken while it was stopping (written by a pass already under way).
+    stopped = after_samples(platform, app, count=4)
     later = after_samples(platform, app, count=3)
 
     worker = stopped["process_types"]["worker"]

@@ -274,3 +274,17 @@ def test_limits_are_fitted_to_running_processes_when_the_formation_changes(shop,
     web = [process(fake, "web.1"), process(fake, "web.2")]
     assert sorted(fake.of("fit_limits")) == sorted((p.id, 512, 0.5) for p in web)
     assert fake.started == [] and fake.removed == []
+
+
+def test_an_app_renamed_since_the_pass_listed_it_is_left_to_the_next_pass(shop, fake, routes):
+    """A pass lists the apps, then takes each one's lock in turn: one renamed meanwhile (a failed
+    rename put its name back, say) must not be started and routed under the name the pass read.
+    It was: a reload of nginx for the stale host name, its endpoint pointed at nothing, and
+    another reload to undo it."""
+    listed = App.objects.get(pk=shop.pk)
+    App.objects.filter(pk=shop.pk).update(name="renamed")
+    fake.crash(process(fake, "web.1"))
+
+    Reconciler(fake).reconcile_app(listed)
+
+    assert fake.started == [] and fake.removed == [] and routes == []
