@@ -108,4 +108,8 @@ def test_a_connection_made_to_the_activator_itself_names_no_app_and_is_closed(pl
     port = int(platform.env["PAAS_ROUTE_PORT_BASE"]) + 1
     with socket.create_connection(("127.0.0.1", port), timeout=5) as client:
         client.sendall(b"GET / HTTP/1.1\r\nHost: anything.localhost\r\n\r\n")
-        assert client.recv(1024) == b""  # closed, with no answer
+        try:
+            answer = client.recv(1024)
+        except ConnectionResetError:  # closed with the request unread
+            answer = b""
+        assert answer == b""  # closed, with no answer
