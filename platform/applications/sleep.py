@@ -26,7 +26,7 @@ from runtime.processes import BackendError, Process
 from runtime.scheduler import Address, Say, Scheduler
 
 # A wake is watched by a held request: its checks poll this often (within the same deadline).
-WAKE_CHECK_INTERVAL = 0.01
+WAKE_CHECK_INTERVAL = 0.02
 # Between the switch to the activator and the stop: a request that reached a web process just
 # before the switch (the app was idle until then) finishes. Short, since the lock is held and a
 # request arriving meanwhile waits for it.
