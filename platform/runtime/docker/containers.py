@@ -223,14 +223,9 @@ class DockerContainers:
             raise BackendError(f"the engine could not change the limits of {process.label}: {explain(error)}") from None
 
     def stop(self, process: Process, timeout: int) -> None:
-        container = self._container(process)
-        if container is None:
-            return
-        try:
-            container.stop(timeout=timeout)
-        except docker.errors.NotFound:
-            return
-        self._remove_quietly(container)
+        """Stop, then remove."""
+        self.halt(process, timeout)
+        self.remove(process)
 
     def halt(self, process: Process, timeout: int) -> None:
         """Stop, and keep: the engine's restart policy leaves a container stopped this way alone."""
