@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from api import registry_hooks, teams, tokens, usage, views
+from api import domains, registry_hooks, teams, tokens, usage, views
 from api.http import not_found
 from observability.views import log_stream
 
@@ -27,6 +27,9 @@ urlpatterns = [
     path("apps/<str:app_name>/usage", usage.app_usage),
     path("apps/<str:app_name>/dynos", views.app_dynos),
     path("apps/<str:app_name>/dynos/<str:dyno>", views.app_dynos),
+    path("apps/<str:app_name>/domains", domains.app_domains),
+    path("apps/<str:app_name>/domains/<str:hostname>", domains.app_domain),
+    path("apps/<str:app_name>/domains/<str:hostname>/certificate", domains.app_domain_certificate),
     path("apps/<str:app_name>/registry-webhook", registry_hooks.app_registry_webhook),
     re_path(r"^.*$", not_found),
 ]
