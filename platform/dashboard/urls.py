@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from dashboard.views import apps, config, login, observability, platform_status, processes, releases, teams, tokens
-from dashboard.views import usage
+from dashboard.views import domains, usage
 
 APP = "apps/<str:app_name>/"
 TEAM = "teams/<str:team_name>/"
@@ -35,6 +35,12 @@ urlpatterns = [
     path(APP + "logs/", observability.app_logs, name="app-logs"),
     path(APP + "metrics/", observability.app_metrics, name="app-metrics"),
     path(APP + "usage/", usage.app_usage, name="app-usage"),
+    path(APP + "domains/", domains.domains_page, name="app-domains"),
+    path(APP + "domains/add", domains.domain_add, name="app-domain-add"),
+    path(APP + "domains/https", domains.https_set, name="app-https"),
+    path(APP + "domains/<str:hostname>/remove", domains.domain_remove, name="app-domain-remove"),
+    path(APP + "domains/<str:hostname>/certificate", domains.certificate_upload, name="app-domain-certificate"),
+    path(APP + "domains/<str:hostname>/automatic", domains.certificate_automatic, name="app-domain-automatic"),
     path("teams/", teams.team_list, name="team-list"),
     path("teams/new", teams.team_new, name="team-new"),
     path(TEAM, teams.team_detail, name="team-detail"),

@@ -114,6 +114,12 @@ TABLE = [
     Row("page", "GET", f"{D}/logs/", "viewer"),
     Row("page", "GET", f"{D}/metrics/", "viewer"),
     Row("page", "GET", f"{D}/usage/", "viewer"),
+    Row("page", "GET", f"{D}/domains/", "viewer"),
+    Row("page", "POST", f"{D}/domains/add", "admin", {"hostname": "www.example.com"}),
+    Row("page", "POST", f"{D}/domains/https", "admin", {"redirect_https": "on"}),
+    Row("page", "POST", f"{D}/domains/shop.example.com/remove", "admin"),
+    Row("page", "POST", f"{D}/domains/shop.example.com/certificate", "admin", {"chain_pem": "", "key_pem": ""}),
+    Row("page", "POST", f"{D}/domains/shop.example.com/automatic", "admin"),
     Row("page", "GET", "/teams/", "user"),
     Row("page", "POST", "/teams/new", "user", {"name": "newteam"}),
     Row("page", "GET", "/teams/acme/", "viewer"),
@@ -152,6 +158,9 @@ def world(members, redis_server):
 
     config_vars_update(app=app, user=None, changes={"GREETING": "hi"})
     repository_ensure(app.name)
+    from domains.models import Domain
+
+    Domain.objects.create(app=app, hostname="shop.example.com")
     get_user_model().objects.create(username="newbie")
     return {"BUILD": str(build.pk)}
 
