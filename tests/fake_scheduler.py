@@ -189,5 +189,5 @@ def routes_recorded(monkeypatch) -> Routes:
     from applications import traffic
 
     routes = Routes()
-    monkeypatch.setattr(traffic.routing, "route_app", lambda app_id, name, hosts, target: routes.append((app_id, hosts, target)))
+    monkeypatch.setattr(traffic.routing, "route_app", lambda app_id, name, site, target: routes.append((app_id, list(site.host_names), target)))
     return routes

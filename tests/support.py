@@ -213,7 +213,7 @@ class Platform:
 def start_platform(tmp: Path, **overrides: str) -> Platform:
     """A platform instance of its own; `overrides` are environment settings (PAAS_*) to change."""
     instance = f"t{uuid.uuid4().hex[:8]}"
-    web_port, router_port = free_port(), free_port()
+    web_port, router_port = free_port(), int(overrides.get("PAAS_ROUTER_PORT") or free_port())
     # SQLite under its var dir and the install's Redis, unless `overrides` name others (a test's own Redis).
     inherited = {name: value for name, value in os.environ.items() if name not in ("DATABASE_URL", "REDIS_URL")}
     env = {
@@ -222,6 +222,11 @@ def start_platform(tmp: Path, **overrides: str) -> Platform:
         "PAAS_INSTANCE": instance,
         "PAAS_WEB_PORT": str(web_port),
         "PAAS_ROUTER_PORT": str(router_port),
+        "PAAS_ROUTER_TLS_PORT": str(free_port()),
+        # No ACME server unless a test starts one (Pebble): these machines reach no internet.
+        "PAAS_ACME_DIRECTORY": "",
+        "PAAS_CERTIFICATES_INTERVAL": "0.5",
+        "PAAS_ACME_RETRY_SECONDS": "1",
         # Apps' stable endpoints: a port range apart from `make up`'s (40000) and other runs'.
         "PAAS_ROUTE_PORT_BASE": str(free_route_port_base()),
         # The install's Redis, with its password (settings), in a database of the e2e tests' own.

@@ -21,6 +21,8 @@ def app_json(app: App, *, live: Release | None = None) -> dict:
         "released_version": live.version if live else None,
         "checks": app.checks,
         "maintenance": app.maintenance,
+        "redirect_https": app.redirect_https,
+        "hsts": app.hsts,
         "sleeping": app.sleeping_since is not None,
         "sleeping_since": _time(app.sleeping_since),
         "image_repository": image_repository,  # None: no registry push deploys it

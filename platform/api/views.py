@@ -17,6 +17,7 @@ from applications.removal import app_delete_request
 from applications.rename import app_rename_request
 from applications.restart import restart_request
 from applications.maintenance import app_maintenance_set
+from applications.https_settings import HTTPS_SETTINGS, app_https_set
 from applications.process_status import app_status
 from applications.services import app_checks_update, app_create, release_rollback
 from observability.metrics_store import samples_since
@@ -51,6 +52,8 @@ SETTING_ACTIONS = {
     # Which registry pushes deploy the app: as good as deploying, and set by whoever manages it.
     "image_repository": Action.MANAGE,
     "image_tag": Action.MANAGE,
+    "redirect_https": Action.MANAGE,
+    "hsts": Action.MANAGE,
 }
 
 
@@ -79,14 +82,16 @@ def app_detail(request: HttpRequest, app_name: str) -> HttpResponse:
             if any(name in body for name in TRACKING_SETTINGS):
                 image_tracking_update(app=app, user=request.user,
                                       changes={name: body[name] for name in TRACKING_SETTINGS if name in body})
-        # These two change what the router serves: a job does that (202), under the app's
-        # rollout lock; the answer shows the app as it is until then.
+            https = {name: body[name] for name in HTTPS_SETTINGS if name in body}
+            https_changed = bool(https) and app_https_set(app=app, user=request.user, changes=https)
+        # These (and the HTTPS settings) change what the router serves: a job does that (202),
+        # under the app's rollout lock; the answer shows the app as it is until then.
         switching = "maintenance" in body and app_maintenance_set(app=app, user=request.user, on=body["maintenance"])
         renaming = app_rename_request(app=app, user=request.user, name=body["name"]) if "name" in body else app.name
         answer = app_json(app, live=live_release(app))
         if renaming != app.name:
             answer["renaming_to"] = renaming
-        return JsonResponse(answer, status=202 if switching or renaming != app.name else 200)
+        return JsonResponse(answer, status=202 if switching or https_changed or renaming != app.name else 200)
     app = app_for(request.user, app_name, Action.VIEW)
     return JsonResponse(app_json(app, live=live_release(app)))
 

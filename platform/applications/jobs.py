@@ -2,7 +2,7 @@
 rename, deletion, the maintenance switch): they take ids and call the service."""
 from django.contrib.auth import get_user_model
 
-from applications import maintenance, removal, rename, restart
+from applications import maintenance, removal, rename, restart, traffic
 from applications.models import App, Release
 from applications.rollout import release_roll_out_unwatched
 from paas import logstream
@@ -25,6 +25,13 @@ def traffic_repoint(app_id: int) -> None:
     app = App.objects.filter(pk=app_id).first()
     if app is not None:
         maintenance.traffic_repoint(app)
+
+
+def traffic_reroute(app_id: int) -> None:
+    """An app's domains, certificates or HTTPS settings changed: the router serves them."""
+    app = App.objects.filter(pk=app_id).first()
+    if app is not None:
+        traffic.traffic_reroute(app)
 
 
 def rename_app(app_id: int, name: str, user_id: int) -> None:

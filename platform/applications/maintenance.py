@@ -8,14 +8,11 @@ from django.db import transaction
 
 from activity.services import activity_record
 from applications import job_queue
-from applications.locks import app_rollout_lock
 from applications.models import App
-from applications.selectors import live_release
-from applications.traffic import live_web_addresses, traffic_point
+from applications.traffic import traffic_reroute
 from paas import logstream
 from paas.logstream import platform_event
 from paas.errors import UserError
-from runtime.scheduler import get_scheduler
 
 
 def app_maintenance_set(*, app: App, user, on) -> bool:
@@ -36,10 +33,8 @@ def app_maintenance_set(*, app: App, user, on) -> bool:
 
 def traffic_repoint(app: App) -> None:
     """Point the app's traffic where its maintenance mode now says (the job behind the switch)."""
-    with app_rollout_lock(app):
-        app.refresh_from_db(fields=["maintenance"])
-        if live_release(app) is None:
-            return  # never routed: its first rollout's route honours the flag
-        traffic_point(app, live_web_addresses(get_scheduler(), app))
+    if not traffic_reroute(app):
+        return  # never routed: its first rollout's route honours the flag
+    app.refresh_from_db(fields=["maintenance"])
     state = "on: the router answers 503" if app.maintenance else "off: the web processes serve again"
     logstream.say(app.pk, "platform", f"Maintenance mode is {state}")

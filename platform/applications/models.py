@@ -34,6 +34,10 @@ class App(models.Model):
     # Set while the app sleeps (scale to zero): its web processes are stopped and the router
     # sends its requests to the activator, which wakes it (applications/sleep.py).
     sleeping_since = models.DateTimeField(null=True, blank=True)
+    # Plain HTTP for a name with a certificate gets a 308 to https:// (router/site.py), and HTTPS
+    # answers carry HSTS: both off by default, as on Heroku.
+    redirect_https = models.BooleanField(default=False)
+    hsts = models.BooleanField(default=False)
     builder = models.CharField(max_length=16, choices=Builder.choices, default=Builder.AUTO, blank=True)
     # Names of config vars that reach the build as build arguments (a private package index, say);
     # their values stay in the config vars.

@@ -4,13 +4,14 @@ maintenance mode, whether it sleeps, its host names) and the web processes the c
 found running. An app whose web processes are routed is awake: a rollout, restart or rename of a
 sleeping app wakes it, as a request does through the activator."""
 from applications.formation import formation_ensure
-from applications.hostnames import app_host_names
+from applications.hostnames import app_site
+from applications.locks import app_rollout_lock
 from applications.models import App
 from applications.selectors import live_release
 from applications.slots import slot_holders, wanted_slots
 from router import routing
 from router.target import Address, Target
-from runtime.scheduler import Scheduler
+from runtime.scheduler import Scheduler, get_scheduler
 
 
 def app_target(app: App, web: list[Address]) -> Target:
@@ -28,7 +29,7 @@ def traffic_point(app: App, web: list[Address]) -> None:
     """New connections for the app go where app_target says from now on."""
     if web:
         App.objects.filter(pk=app.pk, sleeping_since__isnull=False).update(sleeping_since=None)
-    routing.route_app(app.pk, app.name, app_host_names(app), app_target(app, web))
+    routing.route_app(app.pk, app.name, app_site(app), app_target(app, web))
 
 
 def live_web_addresses(scheduler: Scheduler, app: App) -> list[Address]:
@@ -47,5 +48,17 @@ def traffic_restore(scheduler: Scheduler) -> None:
     routes = {}
     for app in App.objects.all():
         if live_release(app) is not None:
-            routes[app.pk] = (app.name, app_host_names(app), app_target(app, live_web_addresses(scheduler, app)))
+            routes[app.pk] = (app.name, app_site(app), app_target(app, live_web_addresses(scheduler, app)))
     routing.restore(routes)
+
+
+def traffic_reroute(app: App) -> bool:
+    """Route the app again as the database has it now (maintenance mode, host names,
+    certificates, HTTPS redirect), ordered with rollouts by its rollout lock. False for an app
+    never routed: its first rollout routes it so (ACME challenges for its domains are answered
+    by the router's default server meanwhile)."""
+    with app_rollout_lock(app):
+        if live_release(app) is None:
+            return False
+        traffic_point(app, live_web_addresses(get_scheduler(), app))
+    return True

@@ -1,5 +1,5 @@
 """The platform's own processes: web server, workers, reconciler, log shipper, metrics sampler,
-autoscaler, activator and router, each a program of the instance's supervisord (controlplane/supervision.py), which
+autoscaler, activator, certificate manager and router, each a program of the instance's supervisord (controlplane/supervision.py), which
 restarts whichever exits; here what they run, how `make up` knows each is ready, and their state.
 
 `make up` is idempotent and `make down` stops exactly what it started. App containers are not
@@ -99,7 +99,8 @@ def services() -> list[Service]:
     sampler = Service("metrics", _manage("sample_metrics"), _beating("metrics"))
     autoscaler = Service("autoscaler", _manage("autoscale"), _beating("autoscaler"))
     activator = Service("activator", _manage("activate"), _beating("activator"))
-    return [web, *workers, reconciler, shipper, sampler, autoscaler, activator]
+    certificates = Service("certificates", _manage("manage_certificates"), _beating("certificates"))
+    return [web, *workers, reconciler, shipper, sampler, autoscaler, activator, certificates]
 
 
 def program_environment() -> dict[str, str]:

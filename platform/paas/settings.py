@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "registry",
     "metering",
     "scaling",
+    "domains",
 ]
 
 MIDDLEWARE = [
@@ -287,3 +288,5 @@ PAAS_METRICS_ROLLUP_HOURS = _env_int("PAAS_METRICS_ROLLUP_HOURS", 48)
 from paas.build_settings import *  # noqa: F403
 # Autoscaling, scale to zero and the activator.
 from paas.scaling_settings import *  # noqa: F403,E402
+# Custom domains, the router's HTTPS listener and ACME.
+from paas.domain_settings import *  # noqa: F403,E402

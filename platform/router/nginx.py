@@ -17,10 +17,11 @@ from pathlib import Path
 
 from django.conf import settings
 
+from router import certificate_files
 from router.errors import RouterError
-from router.nginx_config import (
-    GENERATION_PATH, apps_dir, listen_address, main_conf, pid_file, render_app, render_main, router_dir,
-)
+from router.nginx_config import GENERATION_PATH, apps_dir, listen_address, main_conf, pid_file, render_main, router_dir
+from router.server_blocks import render_app
+from router.site import Site
 
 log = logging.getLogger(__name__)
 
@@ -136,10 +137,18 @@ def _change_apps(changes: dict[str, str | None]) -> None:
         raise
 
 
-def route_app(app_id: int, host_names: list[str], endpoint: tuple[str, int]) -> None:
-    """Serve the app under exactly these host names from its endpoint; reloads only when that
-    changes (the first route, a rename, a moved endpoint)."""
-    _change_apps({_app_file(app_id): render_app(app_id, host_names, endpoint)})
+def _rendered(app_id: int, site: Site, endpoint: tuple[str, int]) -> tuple[str, list[Path]]:
+    files = certificate_files.write(app_id, site.certificates)
+    return render_app(app_id, site, endpoint, files), files
+
+
+def route_app(app_id: int, site: Site, endpoint: tuple[str, int]) -> None:
+    """Serve the app as `site` says from its endpoint; reloads only when that changes (the first
+    route, a rename, a domain or certificate added or removed, a moved endpoint). A reload is
+    graceful: requests in flight finish on the old workers."""
+    text, files = _rendered(app_id, site, endpoint)
+    _change_apps({_app_file(app_id): text})
+    certificate_files.prune(set(files), app_id)
 
 
 def serves(app_id: int) -> bool:
@@ -150,17 +159,21 @@ def serves(app_id: int) -> bool:
 def remove_app(app_id: int) -> None:
     """Stop serving the app's host names (a reload: the app is being deleted)."""
     _change_apps({_app_file(app_id): None})
+    certificate_files.prune(set(), app_id)
 
 
-def replace_all(routes: dict[int, tuple[list[str], tuple[str, int]]]) -> None:
-    """Rewrite every app's file from scratch (at start, from the database): app id -> (host
-    names, endpoint). Any other file goes, those named by app name before files were by id too.
+def replace_all(routes: dict[int, tuple[Site, tuple[str, int]]]) -> None:
+    """Rewrite every app's file from scratch (at start, from the database): app id -> (site,
+    endpoint). Any other file goes, those named by app name before files were by id too.
 
     A reload closes idle keep-alive client connections, so a router already serving exactly
     these apps is left alone."""
-    wanted = {_app_file(app_id): render_app(app_id, names, endpoint) for app_id, (names, endpoint) in routes.items()}
+    rendered = {_app_file(app_id): _rendered(app_id, site, endpoint) for app_id, (site, endpoint) in routes.items()}
+    wanted = {name: text for name, (text, _) in rendered.items()}
+    in_use = {path for _, files in rendered.values() for path in files}
     current = {path.name: path.read_text() for path in apps_dir().glob("*.conf")}
     if wanted == current and is_running():
+        certificate_files.prune(in_use)
         return
     generation = write_main_config()
     for stale in apps_dir().glob("*.conf"):
@@ -169,6 +182,7 @@ def replace_all(routes: dict[int, tuple[list[str], tuple[str, int]]]) -> None:
     for name, text in wanted.items():
         _write(apps_dir() / name, text)
     _test_and_reload(generation)
+    certificate_files.prune(in_use)
 
 
 def group_file() -> Path:

@@ -5,6 +5,7 @@ from pathlib import Path
 from django.conf import settings
 
 from router.forwarding import render_http_block
+from router.server_blocks import challenge_location, http_listen, https_listen
 
 ACCESS_LOG_FORMAT = (
     # The id of the app whose server block took the request, whichever of its host names it came
@@ -33,7 +34,7 @@ def pid_file() -> Path:
 
 
 def listen_address() -> str:
-    return f"{settings.PAAS_ROUTER_HOST}:{settings.PAAS_ROUTER_PORT}"
+    return http_listen()
 
 
 GENERATION_PATH = "/.paas/router-generation"
@@ -62,6 +63,9 @@ http {{
     proxy_set_header Connection "";
     proxy_set_header Host $host;
     proxy_read_timeout 120s;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_session_cache shared:paas_tls:10m;
+    ssl_session_timeout 1h;
     server {{
         listen {listen_address()} default_server;
         default_type text/plain;
@@ -69,7 +73,15 @@ http {{
         set $paas_app_id "-";
         # Lets the platform see when a reload has taken effect (see wait_for_generation).
         location = {GENERATION_PATH} {{ return 200 "{generation}"; }}
-        location / {{ return 404 "No app is deployed at $host.\\n"; }}
+        # A domain added to an app not deployed yet is validated here.
+{challenge_location("=404")}        location / {{ return 404 "No app is deployed at $host.\\n"; }}
+    }}
+    # A TLS handshake for a name without a certificate here is refused (no other name's
+    # certificate is shown for it).
+    server {{
+        listen {https_listen()} ssl default_server;
+        ssl_reject_handshake on;
+        set $paas_app_id "-";
     }}
     # Apps in maintenance mode have their endpoint pointed here (router.routing).
     server {{
@@ -86,42 +98,3 @@ def maintenance_address() -> tuple[str, int]:
     """Where an app in maintenance mode is pointed: a server of the router's own answering 503.
     Its port is the first of the instance's route range, which no app's endpoint uses."""
     return ("127.0.0.1", settings.PAAS_ROUTE_PORT_BASE)
-
-
-# How many times a request may try the app's endpoint when its connection fails: with half of
-# an app's web processes dead, one request in 2**8 still meets only dead ones, for the second
-# or so until the reconciler has pointed the endpoint away from them. A refused try costs
-# microseconds.
-ENDPOINT_TRIES = 8
-
-
-def render_app(app_id: int, host_names: list[str], endpoint: tuple[str, int]) -> str:
-    host, port = endpoint
-    # The endpoint once per try: a connection refused by a web container that just died (before
-    # the reconciler points the endpoint elsewhere) is retried as a new connection, which the
-    # kernel's rules send to one of the app's web containers at random, so with two or more of
-    # them the request is served. max_fails=0: the only address is never marked down. nginx
-    # retries a POST only when it was not sent yet, as with a refused connection; a timeout is
-    # not retried, and all tries together stop after 10 s.
-    servers = "\n".join(f"    server {host}:{port} max_fails=0;" for _ in range(ENDPOINT_TRIES))
-    # No upstream keep-alive: each request opens its own connection to the endpoint, so it goes
-    # to whichever containers the kernel points the endpoint at when it starts.
-    return f"""upstream paas-app-{app_id} {{
-{servers}
-}}
-server {{
-    listen {listen_address()};
-    server_name {" ".join(host_names)};
-    set $paas_app_id {app_id};
-    location / {{
-        proxy_pass http://paas-app-{app_id};
-        proxy_next_upstream error;
-        proxy_next_upstream_tries {ENDPOINT_TRIES};
-        proxy_next_upstream_timeout 10s;
-    }}
-    error_page 502 = @paas_unavailable;
-    location @paas_unavailable {{
-        return 502 "Application error: no web process of $host answered.\\n";
-    }}
-}}
-"""

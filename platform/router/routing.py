@@ -2,7 +2,8 @@
 
 An app's traffic goes nginx -> the app's stable endpoint -> the kernel's DNAT rules -> its
 target's addresses. Only the rules change when a release goes live; nginx is written once per
-app and again only when its host names change. Where an app's traffic goes is decided by the
+app and again only when its host names, certificates or HTTPS settings change (a graceful
+reload: requests in flight finish). Where an app's traffic goes is decided by the
 caller (applications/traffic.py) and given here as a Target: the router keeps no state of its
 own about it.
 """
@@ -14,6 +15,7 @@ from django.conf import settings
 
 from router import endpoints, nginx, nginx_config
 from router.errors import RouterError
+from router.site import Site
 from router.target import Address, Target, TargetKind, activator_address
 
 __all__ = ["RouterError", "remove_app", "restore", "route_app", "start", "stop"]
@@ -37,11 +39,12 @@ def _addresses(target: Target) -> list[Address]:
     return list(target.addresses)  # none: the endpoint refuses new connections
 
 
-def route_app(app_id: int, app_name: str, host_names: list[str], target: Target) -> None:
-    """New connections for the app's host names go to `target` from now on. A rename is a
-    route with the new host names: the old ones stop being served in the same reload."""
+def route_app(app_id: int, app_name: str, site: Site, target: Target) -> None:
+    """New connections for the app's host names go to `target` from now on, over HTTP and, for
+    the names with a certificate, HTTPS. A rename is a route with the new host names: the old
+    ones stop being served in the same reload."""
     with _router_lock():
-        nginx.route_app(app_id, host_names, endpoints.point(app_name, app_id, _addresses(target)))
+        nginx.route_app(app_id, site, endpoints.point(app_name, app_id, _addresses(target)))
 
 
 def remove_app(app_id: int) -> None:
@@ -52,11 +55,11 @@ def remove_app(app_id: int) -> None:
             endpoints.remove(app_id)
 
 
-def restore(routes: dict[int, tuple[str, list[str], Target]]) -> None:
-    """Rebuild every route from scratch: app id -> (app name, host names, target)."""
+def restore(routes: dict[int, tuple[str, Site, Target]]) -> None:
+    """Rebuild every route from scratch: app id -> (app name, site, target)."""
     with _router_lock():
         endpoints.replace_all({app_id: (name, _addresses(target)) for app_id, (name, _, target) in routes.items()})
-        nginx.replace_all({app_id: (hosts, endpoints.endpoint(app_id)) for app_id, (_, hosts, _) in routes.items()})
+        nginx.replace_all({app_id: (site, endpoints.endpoint(app_id)) for app_id, (_, site, _) in routes.items()})
 
 
 def start() -> None:

@@ -17,6 +17,7 @@ from observability.log_cursor import ROUTER_FIELD, container_field
 from paas.redis_client import redis_client
 from router import nginx
 from router.nginx_config import main_conf, router_dir
+from router.site import Site
 from tests.support import free_port, nginx_available, require
 from runtime.processes import ProcessSpec
 
@@ -263,8 +264,9 @@ def test_the_router_logs_a_request_by_any_host_name_of_an_app_with_the_apps_id(s
     require("nginx", nginx_available(), "apt-get install nginx-light")
     settings.PAAS_ROUTER_DIR, settings.PAAS_LOG_DIR = tmp_path / "router", tmp_path / "log"
     settings.PAAS_RUN_DIR, settings.PAAS_ROUTER_PORT = tmp_path / "run", free_port()
+    settings.PAAS_ROUTER_TLS_PORT = free_port()
     nginx.write_main_config()
-    nginx.route_app(7, ["shop.localhost", "www.example.com"], ("127.0.0.1", free_port()))  # nothing listens: 502
+    nginx.route_app(7, Site.plain("shop.localhost", "www.example.com"), ("127.0.0.1", free_port()))  # nothing listens: 502
     router = subprocess.Popen([settings.PAAS_NGINX_BINARY, "-p", str(router_dir()), "-c", str(main_conf())])
     try:
         nginx.wait_serving(10)

@@ -22,7 +22,7 @@ def events_in_redis():
 def test_staff_see_every_platform_process_and_the_recent_restarts(db, client, events_in_redis):
     client.force_login(get_user_model().objects.create(username="ops", is_staff=True))
     page = client.get("/platform/").content.decode()
-    for name in ("web", "worker-1", "reconciler", "logs", "metrics", "autoscaler", "activator", "router"):
+    for name in ("web", "worker-1", "reconciler", "logs", "metrics", "autoscaler", "activator", "certificates", "router"):
         assert f"<td>{name}</td>" in page
     assert events_in_redis["message"] in page
     assert 'href="/platform/"' in client.get("/tokens/").content.decode()  # the link in the header

@@ -5,6 +5,7 @@ import pytest
 from applications import config_crypto, traffic
 from applications.models import App, Formation, Release, ReleaseStatus
 from applications.release_plan import release_plan
+from router.site import Site
 from router.target import Target, TargetKind
 
 
@@ -54,4 +55,4 @@ def test_every_route_goes_to_the_router_with_the_apps_host_names_and_its_target(
     routed = []
     monkeypatch.setattr(traffic.routing, "route_app", lambda *args: routed.append(args))
     traffic.traffic_point(app, [("127.0.0.1", 5002)])
-    assert routed == [(app.pk, "shop", ["shop.apps.test"], Target.web([("127.0.0.1", 5002)]))]
+    assert routed == [(app.pk, "shop", Site.plain("shop.apps.test"), Target.web([("127.0.0.1", 5002)]))]

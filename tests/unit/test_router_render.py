@@ -2,18 +2,20 @@ import time
 
 import pytest
 
-from applications.hostnames import app_host_names
-from applications.models import App
+from pathlib import Path
+
 from router import forwarding
 from router.errors import RouterError
 from router.forwarding import request_id_kept
-from router.nginx_config import render_app, render_main
+from router.nginx_config import render_main
+from router.server_blocks import render_app
+from router.site import Certificate, Site
 
 
 def test_app_config_sends_its_host_name_to_its_stable_endpoint_without_upstream_keepalive(settings):
     settings.PAAS_APPS_DOMAIN = "apps.example.test"
     settings.PAAS_ROUTER_PORT = 8088
-    text = render_app(7, app_host_names(App(name="my-app")), ("172.17.0.1", 40007))
+    text = render_app(7, Site.plain("my-app.apps.example.test"), ("172.17.0.1", 40007), [])
     assert "server_name my-app.apps.example.test;" in text
     assert "listen 127.0.0.1:8088;" in text
     assert "proxy_pass http://paas-app-7;" in text
@@ -26,13 +28,55 @@ def test_app_config_sends_its_host_name_to_its_stable_endpoint_without_upstream_
 
 
 def test_an_app_is_served_under_every_host_name_given_and_logged_by_its_id():
-    text = render_app(7, ["my-app.localhost", "www.example.com"], ("172.17.0.1", 40007))
+    text = render_app(7, Site.plain("my-app.localhost", "www.example.com"), ("172.17.0.1", 40007), [])
     assert "server_name my-app.localhost www.example.com;" in text
     assert "set $paas_app_id 7;" in text
     main = render_main("g")
     assert "app=$paas_app_id " in main
     # Requests no app's server block takes are logged as no app's.
     assert 'set $paas_app_id "-";' in main
+
+
+def _server_blocks(text: str) -> list[str]:
+    return ["server {" + block for block in text.split("server {")[1:]]
+
+
+def test_a_domain_with_a_certificate_is_served_over_https_by_its_name_alone(settings):
+    settings.PAAS_ROUTER_PORT, settings.PAAS_ROUTER_TLS_PORT = 8080, 8443
+    site = Site(("shop.localhost", "shop.example.com", "www.example.com"),
+                (Certificate(("shop.example.com",), "CHAIN", "KEY"),))
+    text = render_app(7, site, ("172.17.0.1", 40007), [Path("/certs/7-abc.pem")])
+    plain, tls = _server_blocks(text)
+    # No redirect asked: every name is served on plain HTTP, the challenge path first.
+    assert "listen 127.0.0.1:8080;" in plain and "server_name shop.localhost shop.example.com www.example.com;" in plain
+    assert "location ^~ /.well-known/acme-challenge/ {" in plain and "try_files $uri @paas_app;" in plain
+    assert "listen 127.0.0.1:8443 ssl;" in tls and "server_name shop.example.com;" in tls
+    assert "ssl_certificate /certs/7-abc.pem;" in tls and "ssl_certificate_key /certs/7-abc.pem;" in tls
+    assert "proxy_pass http://paas-app-7;" in tls and "set $paas_app_id 7;" in tls
+    assert "Strict-Transport-Security" not in text and "return 308" not in text
+    assert "KEY" not in text  # the key is in the file only
+
+
+def test_redirect_sends_only_names_with_a_certificate_to_https_and_keeps_answering_challenges(settings):
+    settings.PAAS_ROUTER_PORT, settings.PAAS_ROUTER_TLS_PORT = 8080, 8443
+    site = Site(("shop.localhost", "shop.example.com", "new.example.com"),
+                (Certificate(("shop.example.com",), "CHAIN", "KEY"),), redirect_https=True, hsts=True)
+    plain, redirect, tls = _server_blocks(render_app(7, site, ("172.17.0.1", 40007), [Path("/c.pem")]))
+    # A domain still waiting for its certificate stays plain HTTP, so its challenge can be answered.
+    assert "server_name shop.localhost new.example.com;" in plain and "return 308" not in plain
+    assert "server_name shop.example.com;" in redirect and "proxy_pass" not in redirect
+    assert "return 308 https://$host:8443$request_uri;" in redirect
+    assert "try_files $uri @paas_https;" in redirect  # renewals are validated over plain HTTP
+    assert 'add_header Strict-Transport-Security "max-age=31536000" always;' in tls
+    settings.PAAS_ROUTER_TLS_PORT = 443
+    assert "return 308 https://$host$request_uri;" in render_app(7, site, ("172.17.0.1", 40007), [Path("/c.pem")])
+
+
+def test_main_config_refuses_tls_for_unknown_names_and_answers_challenges_of_undeployed_apps(settings):
+    settings.PAAS_ROUTER_TLS_PORT = 8443
+    text = render_main("g")
+    assert "listen 127.0.0.1:8443 ssl default_server;" in text and "ssl_reject_handshake on;" in text
+    assert "try_files $uri =404;" in text
 
 
 def test_main_config_answers_unknown_hosts_and_carries_the_generation():

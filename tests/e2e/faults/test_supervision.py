@@ -50,7 +50,7 @@ def _served_by_new_router(platform, old_group: int) -> bool:
         return False
 
 
-@pytest.mark.parametrize("name", ["web", "worker-1", "deployer-1", "reconciler", "logs", "metrics", "autoscaler", "activator"])
+@pytest.mark.parametrize("name", ["web", "worker-1", "deployer-1", "reconciler", "logs", "metrics", "autoscaler", "activator", "certificates"])
 def test_a_killed_platform_process_is_restarted_while_apps_keep_serving(own_platform, name):
     platform = own_platform
     restarts_before = process_status(platform)[name]["restarts"]

@@ -172,16 +172,14 @@ def test_the_redis_script_leaves_a_passwordless_redis_that_is_not_its_own_alone(
 # --- var/ --------------------------------------------------------------------------------------
 
 
-def test_var_is_root_only_but_for_the_search_path_to_nginxs_temp_dirs(platform):
+def test_var_is_root_only_but_for_the_search_path_to_nginxs_temp_dirs_and_acme_challenges(platform):
     var = platform.var_dir
     router = var / "router"
-    assert {str(path): _mode(path) for path in (var, router, router / "temp")} == {
-        str(path): 0o711 for path in (var, router, router / "temp")
-    }
+    searched = (var, router, router / "temp", router / "acme")
+    assert {str(path): _mode(path) for path in searched} == {str(path): 0o711 for path in searched}
     assert {name: _mode(var / name) for name in SECRETS} == {name: 0o600 for name in SECRETS}
     open_entries = [
-        str(path) for path in (*var.iterdir(), *router.iterdir()) if path not in (router, router / "temp")
-        and _open_to_others(path)
+        str(path) for path in (*var.iterdir(), *router.iterdir()) if path not in searched and _open_to_others(path)
     ]
     assert not open_entries
 
