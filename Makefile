@@ -4,7 +4,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: up down admin-token test prereqs prereqs-for-tests base-images venv bench bench-zero-downtime bench-rollback bench-log-pipeline bench-dashboard bench-buildpack bench-registry bench-faults bench-sample-apps bench-cold-start bench-autoscale
+.PHONY: up down admin-token test prereqs prereqs-for-tests base-images venv bench bench-zero-downtime bench-rollback bench-log-pipeline bench-dashboard bench-buildpack bench-registry bench-faults bench-sample-apps bench-cold-start bench-autoscale bench-tls
 
 # Builds the buildpacks' base images first (cached per machine): hosts with no registry have no other.
 up: prereqs venv base-images
@@ -37,6 +37,7 @@ bench: prereqs-for-tests venv base-images
 	$(PYTHON) bench/sample_apps.py
 	$(PYTHON) bench/cold_start.py
 	$(PYTHON) bench/autoscale.py
+	$(PYTHON) bench/tls.py
 
 bench-zero-downtime: prereqs venv
 	$(PYTHON) bench/zero_downtime.py
@@ -67,6 +68,9 @@ bench-cold-start: prereqs-for-tests venv
 
 bench-autoscale: prereqs-for-tests venv
 	$(PYTHON) bench/autoscale.py
+
+bench-tls: prereqs-for-tests venv base-images
+	$(PYTHON) bench/tls.py
 
 prereqs:
 	@scripts/prereqs

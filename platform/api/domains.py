@@ -83,3 +83,13 @@ def app_domain_certificate(request: HttpRequest, app_name: str, hostname: str) -
         key_pem=_field(body, "private_key", "the PEM private key, unencrypted"),
     )
     return JsonResponse(domain_json(domain, app))
+
+
+@endpoint("POST")
+@needs_redis
+def app_domain_certificate_renewal(request: HttpRequest, app_name: str, hostname: str) -> JsonResponse:
+    """Renew the automatic certificate now (Heroku's certs:auto:refresh): the certificate manager
+    does it on its next look, and the certificate in use serves until the new one is in."""
+    app = app_for(request.user, app_name, Action.MANAGE)
+    return JsonResponse(domain_json(services.certificate_renew(app=app, user=request.user, hostname=hostname), app),
+                        status=202)

@@ -30,6 +30,7 @@ urlpatterns = [
     path("apps/<str:app_name>/domains", domains.app_domains),
     path("apps/<str:app_name>/domains/<str:hostname>", domains.app_domain),
     path("apps/<str:app_name>/domains/<str:hostname>/certificate", domains.app_domain_certificate),
+    path("apps/<str:app_name>/domains/<str:hostname>/certificate/renewal", domains.app_domain_certificate_renewal),
     path("apps/<str:app_name>/registry-webhook", registry_hooks.app_registry_webhook),
     re_path(r"^.*$", not_found),
 ]

@@ -37,6 +37,8 @@ class Domain(models.Model):
     # Failed issuances in a row, and when the next may be tried (the back-off of services.certificate_failed).
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # An admin asked for the automatic certificate to be renewed now (Heroku's certs:auto:refresh).
+    renewal_requested = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return self.hostname

@@ -44,7 +44,8 @@ def _retry_cleared(domain: Domain) -> list[str]:
     domain.failure_reason = ""
     domain.attempts = 0
     domain.next_attempt_at = None
-    return ["failure_reason", "attempts", "next_attempt_at"]
+    domain.renewal_requested = False
+    return ["failure_reason", "attempts", "next_attempt_at", "renewal_requested"]
 
 
 def domain_add(*, app, user, hostname) -> Domain:
@@ -115,15 +116,33 @@ def certificate_automatic(*, app, user, hostname: str) -> Domain:
     return domain
 
 
+def certificate_renew(*, app, user, hostname: str) -> Domain:
+    """Ask for the automatic certificate to be renewed now; it serves until the new one is in."""
+    with transaction.atomic():
+        domain = domain_of_app(app, hostname)
+        if domain.certificate_source != CertificateSource.ACME:
+            raise Conflict(f"{domain.hostname} has an uploaded certificate: upload its renewal, or DELETE it to "
+                           "go back to an automatic one")
+        if domain.certificate_status != CertificateStatus.ISSUED:
+            raise Conflict(f"{domain.hostname} has no certificate to renew yet ({domain.certificate_status}): "
+                           "the certificate manager is getting one")
+        domain.renewal_requested, domain.next_attempt_at = True, None
+        domain.save(update_fields=["renewal_requested", "next_attempt_at"])
+        activity_record(team_id=app.team_id, app=app, actor=user, verb="certificate",
+                        text=f"Asked for the certificate of {domain.hostname} to be renewed")
+    return domain
+
+
 def domains_due(now: datetime.datetime) -> QuerySet[Domain]:
     """The domains whose certificate is the platform's to get now: new ones, failed ones whose
-    back-off has passed, and issued ones within PAAS_ACME_RENEW_DAYS of expiry (a renewal that
-    failed waits out its back-off too)."""
+    back-off has passed, and issued ones within PAAS_ACME_RENEW_DAYS of expiry or asked to renew
+    (a renewal that failed waits out its back-off too)."""
     renew_by = now + datetime.timedelta(days=settings.PAAS_ACME_RENEW_DAYS)
     return Domain.objects.filter(
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
         Q(certificate_status__in=[CertificateStatus.PENDING, CertificateStatus.FAILED])
-        | Q(certificate_status=CertificateStatus.ISSUED, expires_at__lte=renew_by),
+        | Q(certificate_status=CertificateStatus.ISSUED, expires_at__lte=renew_by)
+        | Q(certificate_status=CertificateStatus.ISSUED, renewal_requested=True),
         certificate_source=CertificateSource.ACME,
     ).order_by("next_attempt_at", "pk")
 
@@ -172,7 +191,9 @@ def certificate_failed(domain_id: int, reason: str) -> Domain | None:
         first = domain.attempts == 0
         domain.attempts += 1
         domain.next_attempt_at = now + retry_delay(domain.attempts)
-        changed = ["attempts", "next_attempt_at", "failure_reason", "certificate_status"]
+        # A renewal asked for is tried once now; after that the renewal window and back-off decide.
+        domain.renewal_requested = False
+        changed = ["attempts", "next_attempt_at", "failure_reason", "certificate_status", "renewal_requested"]
         renewing = domain.certificate_status == CertificateStatus.ISSUED and domain.chain_pem
         if renewing and domain.expires_at is not None and domain.expires_at > now:
             domain.failure_reason = (f"renewal failed (the certificate serves until {_day(domain.expires_at)}): "

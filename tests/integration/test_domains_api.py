@@ -273,6 +273,35 @@ def test_domains_due_are_new_failed_past_their_back_off_and_issued_within_the_re
     assert due == {"new.example.com", "failed-ready.example.com", "renew.example.com"}
 
 
+def test_an_admin_asks_for_a_renewal_now_and_the_manager_does_it_once(client, members, shop):
+    now = timezone.now()
+    chain, key = self_signed("shop.example.com", days=90)
+    domain = _domain(shop)
+    services.certificate_issued(domain.pk, chain, key)
+    assert not services.domains_due(now).exists()  # far from the renewal window
+    answer = client.post(f"{A}/shop.example.com/certificate/renewal", **members.auth("admin"))
+    assert answer.status_code == 202 and answer.json()["certificate"]["status"] == "issued"
+    assert list(services.domains_due(now).values_list("hostname", flat=True)) == ["shop.example.com"]
+    services.certificate_issued(domain.pk, *self_signed("shop.example.com", days=90))
+    assert not services.domains_due(now).exists()
+    # A renewal asked for that fails keeps the certificate, and waits for the window again.
+    client.post(f"{A}/shop.example.com/certificate/renewal", **members.auth("admin"))
+    failed = services.certificate_failed(domain.pk, "connection refused")
+    assert failed.certificate_status == "issued" and not failed.renewal_requested
+    assert client.post(f"{A}/shop.example.com/certificate/renewal", **members.auth("developer")).status_code == 403
+
+
+def test_only_an_issued_automatic_certificate_can_be_renewed(client, members, shop):
+    _domain(shop, "pending.example.com")
+    answer = client.post(f"{A}/pending.example.com/certificate/renewal", **members.auth("admin"))
+    assert answer.status_code == 409 and "no certificate to renew yet" in answer.json()["error"]
+    _domain(shop, "shop.example.com")
+    chain, key = self_signed("shop.example.com")
+    assert _put(client, members, "shop.example.com", {"certificate_chain": chain, "private_key": key}).status_code == 200
+    answer = client.post(f"{A}/shop.example.com/certificate/renewal", **members.auth("admin"))
+    assert answer.status_code == 409 and "uploaded certificate" in answer.json()["error"]
+
+
 def test_each_failure_doubles_the_wait_up_to_six_hours(shop):
     domain = _domain(shop)
     waits = []

@@ -12,7 +12,8 @@ from registry.models import TrackedImage
 def test_every_encrypted_column_is_declared_by_its_name():
     columns = {f"{model._meta.label}.{column}" for model, column in config_crypto.encrypted_columns()}
     assert columns == {"applications.App.config_ciphertext", "applications.Release.config_ciphertext",
-                       "registry.TrackedImage.token_ciphertext"}
+                       "registry.TrackedImage.token_ciphertext", "domains.Domain.key_ciphertext",
+                       "domains.AcmeAccount.key_ciphertext"}
 
 
 def test_rotating_re_encrypts_the_config_vars_of_apps_and_releases_with_the_newest_key(db, settings):

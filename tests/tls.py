@@ -1,0 +1,100 @@
+"""HTTPS clients for the tests and benches: connections to the router on 127.0.0.1 that ask for
+a domain by SNI and Host (what `curl --resolve DOMAIN:PORT:127.0.0.1` does), verified with a
+given CA, and a steady load over them."""
+import http.client
+import select
+import socket
+import ssl
+import threading
+import time
+
+from cryptography import x509
+
+
+def client_context(ca_file) -> ssl.SSLContext:
+    context = ssl.create_default_context(cafile=str(ca_file))
+    context.check_hostname = True
+    return context
+
+
+class ResolvedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to 127.0.0.1:`port` as if `hostname` resolved there: SNI, certificate check and Host."""
+
+    def __init__(self, hostname: str, port: int, ca_file, timeout: float = 10) -> None:
+        super().__init__(hostname, port, timeout=timeout, context=client_context(ca_file))
+
+    def connect(self) -> None:
+        raw = socket.create_connection(("127.0.0.1", self.port), self.timeout)
+        self.sock = self._context.wrap_socket(raw, server_hostname=self.host)
+
+
+def https_get(hostname: str, port: int, ca_file, path: str = "/", headers=None) -> tuple[int, dict, str]:
+    conn = ResolvedHTTPSConnection(hostname, port, ca_file)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read().decode()
+    finally:
+        conn.close()
+
+
+def served_certificate(hostname: str, port: int) -> x509.Certificate | None:
+    """The leaf the router shows for `hostname` (unverified), or None if it refuses the handshake."""
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+            with context.wrap_socket(raw, server_hostname=hostname) as tls:
+                return x509.load_der_x509_certificate(tls.getpeercert(binary_form=True))
+    except (ssl.SSLError, OSError):
+        return None
+
+
+def closed_by_server(conn: http.client.HTTPConnection) -> bool:
+    """Whether an idle pooled connection was closed by the server (readable at EOF): checked
+    before reusing it, as urllib3, browsers and curl do. nginx closes idle keep-alive
+    connections when it reloads; a request in flight is never cut."""
+    return conn.sock is None or bool(select.select([conn.sock], [], [], 0)[0])
+
+
+class PooledLoad(threading.Thread):
+    """Steady GETs on a keep-alive connection that `connect()` opens, counting every failed
+    request (a connection error, a certificate the CA does not vouch for, an unexpected answer).
+    The connection is reused as a pooling client reuses one (see closed_by_server)."""
+
+    def __init__(self, connect, headers=None, expect=lambda status, body: status == 200) -> None:
+        super().__init__(daemon=True)
+        self.connect, self.headers, self.expect = connect, headers or {}, expect
+        self.sent, self.reconnects, self.failures, self.halt = 0, 0, [], threading.Event()
+
+    @classmethod
+    def https(cls, hostname: str, port: int, ca_file, **kwargs) -> "PooledLoad":
+        return cls(lambda: ResolvedHTTPSConnection(hostname, port, ca_file, timeout=5), **kwargs)
+
+    @classmethod
+    def http(cls, hostname: str, port: int, **kwargs) -> "PooledLoad":
+        return cls(lambda: http.client.HTTPConnection("127.0.0.1", port, timeout=5), headers={"Host": hostname}, **kwargs)
+
+    def run(self) -> None:
+        conn = None
+        while not self.halt.is_set():
+            try:
+                if conn is not None and closed_by_server(conn):
+                    conn.close()
+                    conn, self.reconnects = None, self.reconnects + 1
+                conn = conn or self.connect()
+                conn.request("GET", "/", headers=self.headers)
+                response = conn.getresponse()
+                body = response.read().decode()
+                if not self.expect(response.status, body):
+                    self.failures.append(f"{response.status} {body[:60]!r}")
+            except (OSError, http.client.HTTPException) as error:
+                self.failures.append(repr(error))
+                conn = None
+            self.sent += 1
+            time.sleep(0.01)
+
+    def finish(self) -> "PooledLoad":
+        self.halt.set()
+        self.join(10)
+        return self
