@@ -2,7 +2,6 @@
 its own TLS certificate made here (a CA and a leaf for 127.0.0.1), its DNS answered by
 pebble-challtestsrv with 127.0.0.1 for every name, and its http-01 validation sent to the port
 given (the router's HTTP port). Each start makes a new issuing root: read it after starting."""
-import datetime
 import ipaddress
 import json
 import os
@@ -16,11 +15,9 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from tests.support import free_port
+from tests.tls import own_ca_and_leaf
 
 PEBBLE, CHALLTESTSRV = "/usr/bin/pebble", "/usr/bin/pebble-challtestsrv"
 MISSING = "pebble is not installed (scripts/prereqs --for-tests installs Debian's pebble package)"
@@ -35,32 +32,12 @@ def require_pebble() -> None:
     pytest.skip(MISSING)
 
 
-def _pem(value) -> bytes:
-    return value.public_bytes(serialization.Encoding.PEM)
-
-
-def _key_pem(key) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-
-
 def _server_certificate(directory: Path) -> tuple[Path, Path, Path]:
     """(CA file, certificate file, key file) for Pebble's own HTTPS on 127.0.0.1."""
-    now = datetime.datetime.now(datetime.UTC)
-    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Pebble test listener CA")])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(hours=1))
-          .not_valid_after(now + datetime.timedelta(days=7))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True).sign(ca_key, hashes.SHA256()))
-    leaf = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
-            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=7))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
-                                                        x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .sign(ca_key, hashes.SHA256()))
+    pems = own_ca_and_leaf([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))], days=7)
     paths = directory / "ca.pem", directory / "cert.pem", directory / "key.pem"
-    for path, data in zip(paths, (_pem(ca), _pem(leaf), _key_pem(key))):
-        path.write_bytes(data)
+    for path, text in zip(paths, pems):
+        path.write_text(text)
     return paths
 
 

@@ -1,6 +1,7 @@
 """HTTPS clients for the tests and benches: connections to the router on 127.0.0.1 that ask for
 a domain by SNI and Host (what `curl --resolve DOMAIN:PORT:127.0.0.1` does), verified with a
 given CA, and a steady load over them."""
+import datetime
 import http.client
 import select
 import socket
@@ -9,6 +10,29 @@ import threading
 import time
 
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+
+def own_ca_and_leaf(names: list[x509.GeneralName], *, days: int = 20) -> tuple[str, str, str]:
+    """(CA certificate, leaf certificate, leaf key) in PEM: a leaf for `names` from a CA of its
+    own, as a company's CA would issue one, valid from an hour ago for `days`."""
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key, leaf_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test Company CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(hours=1))
+          .not_valid_after(now + datetime.timedelta(days=days + 1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True).sign(ca_key, hashes.SHA256()))
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, str(names[0].value))])
+    leaf = (x509.CertificateBuilder().subject_name(subject).issuer_name(ca_name).public_key(leaf_key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(hours=1))
+            .not_valid_after(now + datetime.timedelta(days=days))
+            .add_extension(x509.SubjectAlternativeName(names), critical=False).sign(ca_key, hashes.SHA256()))
+    pem = serialization.Encoding.PEM
+    key = leaf_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    return ca.public_bytes(pem).decode(), leaf.public_bytes(pem).decode(), key
 
 
 def client_context(ca_file) -> ssl.SSLContext:

@@ -12,14 +12,11 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from tests.e2e.test_health_and_headers import HEADERS_CGI, cgi_app, seen_headers
 from tests.pebble import Pebble
 from tests.support import SourceTree, free_port, nginx_available, require, start_platform, stop_platform
-from tests.tls import PooledLoad, https_get, served_certificate
+from tests.tls import PooledLoad, https_get, own_ca_and_leaf, served_certificate
 
 pytestmark = pytest.mark.e2e
 
@@ -210,28 +207,9 @@ def test_removing_a_domain_stops_serving_it(acme, app):
     assert platform.api("GET", f"/api/apps/{app}/domains/gone.example.test")[0] == 404
 
 
-def _own_ca_and_leaf(hostname: str) -> tuple[str, str, str]:
-    """(CA certificate, leaf chain, leaf key) in PEM, as a company's own CA would issue them."""
-    now = datetime.datetime.now(datetime.UTC)
-    ca_key, leaf_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test Company CA")])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(hours=1))
-          .not_valid_after(now + datetime.timedelta(days=30))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True).sign(ca_key, hashes.SHA256()))
-    leaf = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname)]))
-            .issuer_name(ca_name).public_key(leaf_key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=20))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(hostname)]), critical=False)
-            .sign(ca_key, hashes.SHA256()))
-    pem = serialization.Encoding.PEM
-    key = leaf_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
-    return ca.public_bytes(pem).decode(), leaf.public_bytes(pem).decode(), key
-
-
 def test_an_uploaded_certificate_is_served_and_its_key_never_shown(acme, app, tmp_path):
     platform, _, _ = acme
-    ca, chain, key = _own_ca_and_leaf("upload.example.test")
+    ca, chain, key = own_ca_and_leaf([x509.DNSName("upload.example.test")])
     (tmp_path / "ca.pem").write_text(ca)
     added(platform, app, "upload.example.test")
     status, body = platform.api("PUT", f"/api/apps/{app}/domains/upload.example.test/certificate",
