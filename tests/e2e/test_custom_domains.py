@@ -198,10 +198,13 @@ def test_removing_a_domain_stops_serving_it(acme, app):
     added(platform, app, "gone.example.test")
     issued(platform, app, "gone.example.test")
     serving_https(platform, "gone.example.test", roots)
+    load = PooledLoad.http(f"{app}.localhost", platform.router_port)
+    load.start()
     status, _ = platform.api("DELETE", f"/api/apps/{app}/domains/gone.example.test")
-    assert status in (200, 204)
+    assert status == 200
     platform.wait_for("the TLS handshake to be refused",
                       lambda: served_certificate("gone.example.test", tls_port(platform)) is None)
+    assert load.finish().sent > 0 and load.failures == [], load.failures  # the app's other names served on
     status, _, body = plain_get(platform, "gone.example.test")
     assert status == 404 and "No app is deployed" in body
     assert platform.api("GET", f"/api/apps/{app}/domains/gone.example.test")[0] == 404
