@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 
 from access.policy import Action, check_app
 from paas.errors import NotFound
-from applications.hostnames import app_host_names
+from applications.hostnames import app_default_host_name
 from applications.models import App, Release, ReleaseStatus
 
 
@@ -36,7 +36,7 @@ def release_base(app: App) -> Release | None:
 
 
 def app_url(app: App) -> str:
-    return f"http://{app_host_names(app)[0]}:{settings.PAAS_ROUTER_PORT}/"
+    return f"http://{app_default_host_name(app)}:{settings.PAAS_ROUTER_PORT}/"
 
 
 def git_url(app: App) -> str:
