@@ -7,6 +7,7 @@ The certificate's key is a fresh EC P-256 key per certificate, as certbot makes 
 smaller and faster handshakes than RSA, and accepted by every ACME CA and current client. The
 account key is RSA (RS256), which every ACME server takes."""
 import datetime
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -66,13 +67,28 @@ def _http01(order: messages.OrderResource) -> messages.ChallengeBody | None:
     return None
 
 
-def _validation_reason(error: errors.ValidationError) -> str:
+# Go's wording in Pebble's details, made into one line a user acts on (Let's Encrypt's
+# own details, "DNS problem: ..." and the like, already read well and pass through).
+_GET = re.compile(r'^Get "(?P<url>[^"]+)": (?P<cause>.*)$')
+_STATUS = re.compile(r"^Non-200 status code from HTTP: (?P<url>\S+) returned (?P<status>\d+)$")
+
+
+def _problem_reason(code: str | None, detail: str, hostname: str) -> str:
+    if code == "dns" or "could not resolve" in detail or "no such host" in detail:
+        return detail if detail.startswith("DNS problem") else f"DNS problem: could not resolve {hostname}"
+    if status := _STATUS.match(detail):
+        return f"the ACME server could not fetch {status['url']}: it answered {status['status']}"
+    if get := _GET.match(detail):
+        cause = get["cause"].rsplit(": ", 1)[-1]  # "dial tcp 127.0.0.1:80: connect: connection refused"
+        return f"the ACME server could not fetch {get['url']}: {cause}"
+    return f"{code} error: {detail}" if code else detail
+
+
+def _validation_reason(error: errors.ValidationError, hostname: str) -> str:
     for authorization in error.failed_authzrs:
         for challenge in authorization.body.challenges:
             if challenge.error is not None:
-                # Pebble and Let's Encrypt say what they tried; the error's code says what kind.
-                kind = f"{challenge.error.code} error: " if challenge.error.code else ""
-                return kind + (challenge.error.detail or str(challenge.error))
+                return _problem_reason(challenge.error.code, challenge.error.detail or str(challenge.error), hostname)
     return "the challenge was not validated"
 
 
@@ -99,7 +115,7 @@ def issue_certificate(*, directory: str, account_key_pem: str, account_url: str 
             acme.answer_challenge(challenge, response)
         finished = acme.poll_and_finalize(order, deadline)
     except errors.ValidationError as error:
-        raise AcmeFailed(_validation_reason(error)) from None
+        raise AcmeFailed(_validation_reason(error, hostname)) from None
     except errors.TimeoutError:
         raise AcmeFailed(f"the ACME server did not finish within {timeout:g}s") from None
     except messages.Error as error:  # the server's problem document
