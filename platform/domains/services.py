@@ -6,8 +6,6 @@ A private key is only ever held here encrypted (key_ciphertext): no activity rec
 or message carries it."""
 import datetime
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
@@ -16,6 +14,7 @@ from django.utils import timezone
 from activity.services import activity_record
 from applications import job_queue
 from applications.config_crypto import decrypt_secret, encrypt_secret
+from domains import acme_client
 from domains.certificates import certificate_check, certificate_summary
 from domains.hostname_rule import hostname_clean
 from domains.models import AcmeAccount, CertificateSource, CertificateStatus, Domain
@@ -215,9 +214,7 @@ def acme_account_key(directory: str) -> str:
     """The platform's account key (PEM) at the ACME directory, made and stored on first use."""
     account = AcmeAccount.objects.filter(directory=directory).first()
     if account is None:
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption()).decode()
+        key_pem = acme_client.new_account_key_pem()
         try:
             with transaction.atomic():
                 account = AcmeAccount.objects.create(directory=directory, key_ciphertext=encrypt_secret(key_pem))
