@@ -13,17 +13,23 @@ def app_default_host_name(app) -> str:
     return f"{app.name}.{settings.PAAS_APPS_DOMAIN}"
 
 
+def _host_names(app, domain_names) -> list[str]:
+    return [app_default_host_name(app), *domain_names]
+
+
 def app_host_names(app) -> list[str]:
     """Every host name the router serves the app under; the first is its default one."""
-    return [app_default_host_name(app), *app.domains.order_by("hostname").values_list("hostname", flat=True)]
+    return _host_names(app, app.domains.order_by("hostname").values_list("hostname", flat=True))
 
 
 def app_site(app) -> Site:
     """The app as the router serves it: its host names, each domain's certificate (issued or
-    uploaded; a domain still waiting for one is plain HTTP) and its HTTPS settings."""
-    domains = app.domains.order_by("hostname")
+    uploaded; a domain still waiting for one is plain HTTP) and its HTTPS settings. One query:
+    the reconciler routes every app on each pass."""
+    domains = list(app.domains.order_by("hostname"))
     certificates = tuple(
         Certificate((domain.hostname,), domain.chain_pem, decrypt_secret(domain.key_ciphertext))
         for domain in domains if domain.chain_pem and domain.key_ciphertext
     )
-    return Site(tuple(app_host_names(app)), certificates, app.redirect_https, app.hsts)
+    names = _host_names(app, (domain.hostname for domain in domains))
+    return Site(tuple(names), certificates, app.redirect_https, app.hsts)

@@ -22,6 +22,8 @@ def _file(app_id: int, certificate: Certificate) -> Path:
 
 def write(app_id: int, certificates) -> list[Path]:
     """The file of each certificate, in order, written if it is not there yet."""
+    if not certificates:
+        return []  # most apps: no directory to make on each of the reconciler's routes
     directory = certificates_dir()
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     directory.chmod(0o700)

@@ -117,12 +117,13 @@ def _put(name: str, text: str | None) -> None:
         _write(apps_dir() / name, text)
 
 
-def _change_apps(changes: dict[str, str | None]) -> None:
-    """Write (text) or delete (None) apps' server block files and reload; if nginx refuses the
-    result, every file is put back as it was and nothing is loaded."""
+def _change_apps(changes: dict[str, str | None]) -> bool:
+    """Write (text) or delete (None) apps' server block files and reload; False if they were so
+    already (nothing loaded). If nginx refuses the result, every file is put back as it was and
+    nothing is loaded."""
     previous = {name: (apps_dir() / name).read_text() if (apps_dir() / name).exists() else None for name in changes}
     if previous == changes:
-        return
+        return False
     # A reload closes idle keep-alive client connections of every app: worth a line in the log.
     log.info("router reload for %s", ", ".join(f"{name} ({'removed' if text is None else 'written'})"
                                                for name, text in changes.items() if previous[name] != text))
@@ -135,6 +136,7 @@ def _change_apps(changes: dict[str, str | None]) -> None:
         for name, text in previous.items():
             _put(name, text)
         raise
+    return True
 
 
 def _rendered(app_id: int, site: Site, endpoint: tuple[str, int]) -> tuple[str, list[Path]]:
@@ -147,8 +149,8 @@ def route_app(app_id: int, site: Site, endpoint: tuple[str, int]) -> None:
     route, a rename, a domain or certificate added or removed, a moved endpoint). A reload is
     graceful: requests in flight finish on the old workers."""
     text, files = _rendered(app_id, site, endpoint)
-    _change_apps({_app_file(app_id): text})
-    certificate_files.prune(set(files), app_id)
+    if _change_apps({_app_file(app_id): text}):  # the files a block no longer names are only ever left by a change
+        certificate_files.prune(set(files), app_id)
 
 
 def serves(app_id: int) -> bool:

@@ -11,6 +11,7 @@ from applications.hostnames import app_default_host_name
 from applications.https_settings import HTTPS_SETTINGS, app_https_set
 from dashboard.http import app_view, is_htmx
 from domains import services
+from domains.certificate_manager import automatic_certificates_on
 from domains.selectors import domains_of_app
 from paas.failures import needs_redis
 
@@ -20,7 +21,7 @@ def _context(request: HttpRequest, app, **extra) -> dict:
         "app": app,
         "domains": domains_of_app(app),
         "dns_target": app_default_host_name(app),
-        "automatic_on": bool(settings.PAAS_ACME_DIRECTORY),
+        "automatic_on": automatic_certificates_on(),
         "tls_port": settings.PAAS_ROUTER_TLS_PORT,
         "can": request.can,
         **extra,
@@ -43,7 +44,7 @@ def domains_page(request: HttpRequest, app) -> HttpResponse:
 @needs_redis
 def domain_add(request: HttpRequest, app) -> HttpResponse:
     domain = services.domain_add(app=app, user=request.user, hostname=request.POST.get("hostname", "").strip())
-    how = "its certificate is requested now" if settings.PAAS_ACME_DIRECTORY else "upload a certificate for HTTPS"
+    how = "its certificate is requested now" if automatic_certificates_on() else "upload a certificate for HTTPS"
     return _done(request, app, f"Added {domain.hostname}: point its DNS at {app_default_host_name(app)}; {how}.")
 
 
