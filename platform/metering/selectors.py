@@ -63,8 +63,9 @@ def _sums(queryset, *group: str) -> list[dict]:
     return list(queryset.values(*group).annotate(**{name: Sum(name) for name in FIELDS}).order_by(*group))
 
 
-def _total(queryset) -> dict:
-    return _figures(queryset.aggregate(**{name: Sum(name) for name in FIELDS}))
+def _total(rows) -> dict:
+    """The sum of the figures shown per row, so that a page's rows add up to its total."""
+    return _figures({name: sum(row[name] for row in rows) for name in FIELDS})
 
 
 def app_usage(app: App, span: Span) -> dict:
@@ -75,7 +76,7 @@ def app_usage(app: App, span: Span) -> dict:
         types.setdefault(process_type, _figures({}))
     hours = [{"hour": _iso(b["hour"]), "process_type": b["process_type"], **_figures(b)}
              for b in buckets.values("hour", "process_type", *FIELDS)]
-    return {"app": app.name, **span.as_json(), "totals": _total(buckets), "process_types": dict(sorted(types.items())),
+    return {"app": app.name, **span.as_json(), "totals": _total(types.values()), "process_types": dict(sorted(types.items())),
             "hours": hours}
 
 
@@ -86,4 +87,4 @@ def team_usage(team: Team, span: Span) -> dict:
     apps = [{"app": name, **by_app.get(name, _figures({}))}
             for name in team.apps.order_by("name").values_list("name", flat=True)]
     hours = [{"hour": _iso(row["hour"]), **_figures(row)} for row in _sums(buckets, "hour")]
-    return {"team": team.name, **span.as_json(), "totals": _total(buckets), "apps": apps, "hours": hours}
+    return {"team": team.name, **span.as_json(), "totals": _total(apps), "apps": apps, "hours": hours}

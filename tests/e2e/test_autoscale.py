@@ -1,5 +1,7 @@
 """Autoscaling on the real engine, router and autoscaler: a load step adds web processes up to
 the rule's max with no failed request, and they go back to its min when the load is gone."""
+import re
+
 import pytest
 
 from tests.support import BASE_IMAGE, Load, SourceTree
@@ -49,7 +51,9 @@ def test_a_load_step_scales_web_up_to_max_and_back_to_min_with_no_failed_request
 
     platform.wait_for("web to go back to 1", back_to_min, timeout=40)
     log = platform.log_text(app, lines=1000)
-    assert "Scaled web from 1 to 3: " in log and " requests in flight for 1 containers > 4 each" in log
+    # One step to 3, or two (1 to 2 to 3) when a loaded host's clients ramp up slower than a window.
+    assert re.search(r"Scaled web from 1 to [23]: [0-9.]+ requests in flight for 1 containers > 4 each", log), log
+    assert re.search(r"Scaled web from [12] to 3: ", log), log
     assert "Scaled web from 3 to 1: " in log or "Scaled web from 2 to 1: " in log
     activity = platform.api("GET", f"/api/apps/{app}/activity")[1]
-    assert any(entry["text"].startswith("Scaled web from 1 to 3") and entry["actor"] is None for entry in activity), activity
+    assert any(re.match(r"Scaled web from [12] to 3", entry["text"]) and entry["actor"] is None for entry in activity), activity
