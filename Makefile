@@ -22,8 +22,13 @@ admin-token: venv
 # they never touch a running install's containers); end-to-end tests start their own platform
 # instance (own ports, var dir, Redis db and container label) beside any running one. Tests use
 # the install's Redis (db 15; the settings add its password), never an exported REDIS_URL.
+# Then the integration tests again on PostgreSQL (DATABASE_URL), the server and URL file being
+# scripts/postgres's; the password stays out of the echoed command line.
+PG_TESTS_URL := var/postgres/tests.url
 test: prereqs-for-tests venv base-images
 	env -u REDIS_URL PAAS_VAR_DIR=$(CURDIR)/var/test PAAS_INSTANCE=tests PAAS_REDIS_DB=15 $(PYTHON) -m pytest $(PYTEST_ARGS)
+	@test -s $(PG_TESTS_URL) || { echo "No $(PG_TESTS_URL): scripts/prereqs --for-tests writes it when it starts the tests' PostgreSQL." >&2; exit 1; }
+	env -u REDIS_URL DATABASE_URL=$$(cat $(PG_TESTS_URL)) PAAS_VAR_DIR=$(CURDIR)/var/test-pg PAAS_INSTANCE=tests-pg PAAS_REDIS_DB=15 $(PYTHON) -m pytest tests/integration $(PYTEST_ARGS)
 
 bench: prereqs-for-tests venv base-images
 	$(PYTHON) bench/push_to_live.py
