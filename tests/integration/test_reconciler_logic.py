@@ -18,6 +18,10 @@ from router.target import Target
 from runtime.processes import ProcessState
 
 DRAIN = 10.0
+# reconcile_all() first closes the thread's old connections, as the reconciler's loop must; on
+# PostgreSQL that closes the test's transaction too (SQLite's in-memory database stays open), so
+# the tests of whole passes commit for real.
+whole_passes = pytest.mark.django_db(transaction=True)
 
 
 class Clock:
@@ -219,6 +223,7 @@ def test_an_app_whose_rollout_lock_is_held_is_left_alone(shop, fake, routes):
     assert fake.calls == [] and routes.targets == []
 
 
+@whole_passes
 def test_processes_of_an_unknown_app_name_are_retired_a_drain_window_after_they_were_first_seen(shop, fake, clock, routes):
     orphan = fake.add("gone", 3, ("web", 1))
     passes = Reconciler(fake)
@@ -232,6 +237,7 @@ def test_processes_of_an_unknown_app_name_are_retired_a_drain_window_after_they_
     assert fake.retired == [(orphan.id, 0)]  # and none of shop's
 
 
+@whole_passes
 def test_processes_of_an_app_name_being_renamed_are_left_until_a_drain_after_the_rename(shop, fake, clock, routes):
     orphan = fake.add("gone", 3, ("web", 1))
     passes = Reconciler(fake)
@@ -248,6 +254,7 @@ def test_processes_of_an_app_name_being_renamed_are_left_until_a_drain_after_the
     assert fake.retired == [(orphan.id, 0)]
 
 
+@whole_passes
 def test_processes_first_seen_while_their_rename_runs_get_a_whole_drain_window_after_it_ends(shop, fake, clock, routes):
     orphan = fake.add("gone", 3, ("web", 1))  # the database has the new name; the new processes start
     passes = Reconciler(fake)

@@ -54,6 +54,8 @@ def test_a_rename_starts_the_formation_under_the_new_name_and_routes_the_new_hos
     assert fake.processes("shop") == old and fake.removed == [] and fake.retired == []
 
 
+# reconcile_all() closes the thread's old connections: on PostgreSQL, the test's transaction too.
+@pytest.mark.django_db(transaction=True)
 def test_the_old_names_processes_are_retired_a_drain_window_after_the_rename(shop, fake, alice, monkeypatch):
     clock = Clock()
     monkeypatch.setattr(reconciler, "time", clock)
