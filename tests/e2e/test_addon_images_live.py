@@ -9,15 +9,16 @@ import uuid
 import docker
 import pytest
 
+from runtime.docker.containers import CAPABILITIES
 from tests.support import ROOT, require
 
 pytestmark = pytest.mark.e2e
 
 LABELS = {"io.paas.instance": "tests-addonimg"}
-# What platform/addons runs them with.
+# The profile app containers run with (runtime/docker/containers.py), which add-ons share.
 HARDENED = {
     "cap_drop": ["ALL"],
-    "cap_add": ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID", "NET_BIND_SERVICE", "KILL"],
+    "cap_add": CAPABILITIES,
     "security_opt": ["no-new-privileges"],
     "init": True,
     "pids_limit": 512,
